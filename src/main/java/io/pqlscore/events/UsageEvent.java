@@ -1,0 +1,64 @@
+package io.pqlscore.events;
+
+import java.util.Arrays;
+
+/**
+ * A validated usage record, reduced to what scoring needs. The parser evaluates every signal's
+ * {@code match} once, before the shuffle, so the keyed operators receive compact "hits" instead
+ * of the whole JSON document. A POJO: Flink serializes it without Kryo.
+ *
+ * <p>Hits are parallel arrays, one entry per (signal, observation):
+ * <ul>
+ *   <li>points signal: the signal index;</li>
+ *   <li>distinct signal: the index and the value's key ({@link JsonValues#key});</li>
+ *   <li>usage signal: the index, the metric key ("" for the unnamed metric) and the ratio;</li>
+ *   <li>sequence signal: the index and a bit mask of the steps this record matches.</li>
+ * </ul>
+ */
+public class UsageEvent {
+    public static final String TRACK = "track";
+    public static final String PAGE = "page";
+    public static final String SCREEN = "screen";
+    public static final String IDENTIFY = "identify";
+    public static final String GROUP = "group";
+
+    public String type;
+    public String messageId;
+    public String accountId;
+    /** Null when the record has no user (absent, null or empty {@code userId}). */
+    public String userId;
+    public long timestamp;
+
+    public int[] hitSignals = new int[0];
+    public String[] hitValues = new String[0];
+    public double[] hitRatios = new double[0];
+    public long[] hitSteps = new long[0];
+
+    /** identify/group: the trait keys the model reads, with their JSON text; else empty. */
+    public String[] traitKeys = new String[0];
+    public String[] traitValues = new String[0];
+
+    public UsageEvent() {}
+
+    public boolean isActivity() {
+        return TRACK.equals(type) || PAGE.equals(type) || SCREEN.equals(type);
+    }
+
+    public boolean isIdentify() {
+        return IDENTIFY.equals(type);
+    }
+
+    public boolean isGroup() {
+        return GROUP.equals(type);
+    }
+
+    public int hitCount() {
+        return hitSignals.length;
+    }
+
+    @Override
+    public String toString() {
+        return "UsageEvent{" + type + " " + messageId + " " + accountId + "/" + userId + " @" + timestamp
+                + " hits=" + Arrays.toString(hitSignals) + "}";
+    }
+}

@@ -1,0 +1,63 @@
+package io.pqlscore.pipeline;
+
+import io.pqlscore.events.EventParser;
+import io.pqlscore.events.ParsedRecord;
+import io.pqlscore.model.ScoringModel;
+import io.pqlscore.ops.JobOptions;
+import io.pqlscore.scoring.ScoreEngine;
+import io.pqlscore.sinks.ScoringSinks;
+import io.pqlscore.sources.EventSource;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Builds the whole job on an environment: its safety settings, a source, the scoring topology
+ * and sinks. The job's {@code main} and the tests both use it, with different sources and sinks.
+ */
+public final class ScoringPipeline {
+    private final JobOptions options;
+    private final ScoringModel model;
+    private final EventSource source;
+    private final ScoringSinks sinks;
+
+    public ScoringPipeline(JobOptions options, ScoringModel model, EventSource source, ScoringSinks sinks) {
+        this.options = options;
+        this.model = model;
+        this.source = source;
+        this.sinks = sinks;
+    }
+
+    /** Adds the job to {@code env} and returns its streams (also attached to the sinks). */
+    public ScoringStreams build(StreamExecutionEnvironment env) {
+        configure(env, options);
+        EventParser parser = new EventParser(model, options.maxRecordBytes, options.maxDepth);
+        DataStream<ParsedRecord> records = source.open(env, parser,
+                ScoringTopology.watermarks(model, options.idleTimeout));
+        ScoreEngine engine = new ScoreEngine(model, options.topSignals, System::currentTimeMillis);
+        ScoringStreams streams = ScoringTopology.defineWorkflow(records, engine, options.dedupePurgeGranularity);
+        if (sinks != null) {
+            sinks.attach(streams);
+        }
+        return streams;
+    }
+
+    /**
+     * Settings the job's correctness and savepoint compatibility depend on are enforced here,
+     * whatever the cluster's configuration says: no Kryo, no generated uids, a fixed max parallelism.
+     */
+    public static void configure(StreamExecutionEnvironment env, JobOptions options) {
+        Configuration c = new Configuration();
+        c.set(PipelineOptions.GENERIC_TYPES, false);
+        c.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
+        // Object reuse stays off: the sequencer buffers incoming records in keyed state, and with
+        // a heap backend a reused input object would change under it.
+        c.set(PipelineOptions.OBJECT_REUSE, false);
+        env.configure(c);
+        env.setMaxParallelism(options.maxParallelism);
+        if (options.parallelism > 0) {
+            env.setParallelism(options.parallelism);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.pqlscore.pipeline;
+
+import io.pqlscore.events.DeadLetter;
+import io.pqlscore.events.EventSequencer;
+import io.pqlscore.events.ParsedRecord;
+import io.pqlscore.events.RecordRouter;
+import io.pqlscore.events.UsageEvent;
+import io.pqlscore.model.ScoringModel;
+import io.pqlscore.scoring.AccountScorer;
+import io.pqlscore.scoring.ScoreEngine;
+import io.pqlscore.scoring.Transition;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/**
+ * Wires the scoring operators between any source of parsed records and any sinks:
+ *
+ * <pre>
+ * records ─▶ RecordRouter ──keyBy(account)──▶ EventSequencer ──(same keys)──▶ AccountScorer ─▶ transitions
+ *               │ dead letters                    │ (late after shuffle)           └─▶ current scores
+ *               └──────────────────────────────────┴──▶ dead letters
+ * </pre>
+ *
+ * Every operator has a fixed uid: they name the state in savepoints, so they never change.
+ */
+public final class ScoringTopology {
+    public static final String UID_ROUTER = "record-router";
+    public static final String UID_SEQUENCER = "event-sequencer";
+    public static final String UID_SCORER = "account-scorer";
+
+    private static final KeySelector<UsageEvent, String> BY_ACCOUNT = e -> e.accountId;
+
+    private ScoringTopology() {}
+
+    /** How records are watermarked at the source, per split or partition (SPEC 3, 7). */
+    public static WatermarkStrategy<ParsedRecord> watermarks(ScoringModel model, Duration idleTimeout) {
+        WatermarkStrategy<ParsedRecord> w = WatermarkStrategy
+                .<ParsedRecord>forBoundedOutOfOrderness(Duration.ofMillis(model.time().maxOutOfOrdernessMs()))
+                .withTimestampAssigner((r, ts) -> r.eventTimeOrMin());
+        return idleTimeout == null || idleTimeout.isZero() ? w : w.withIdleness(idleTimeout);
+    }
+
+    /** The scoring workflow: parsed, watermarked records in; transitions, scores, dead letters out. */
+    public static ScoringStreams defineWorkflow(DataStream<ParsedRecord> records, ScoreEngine engine,
+            Duration dedupePurgeGranularity) {
+        ScoringModel model = engine.model();
+        SingleOutputStreamOperator<UsageEvent> events = records
+                .process(new RecordRouter())
+                .uid(UID_ROUTER)
+                .name("parse, reject and drop late");
+        DataStream<DeadLetter> rejected = events.getSideOutput(RecordRouter.DEAD_LETTERS);
+
+        SingleOutputStreamOperator<UsageEvent> ordered = events
+                .keyBy(BY_ACCOUNT, Types.STRING)
+                .process(new EventSequencer(model.time().dedupeWindowMs(), dedupePurgeGranularity.toMillis()))
+                .uid(UID_SEQUENCER)
+                .name("order by event time and deduplicate");
+        DataStream<DeadLetter> lateAfterShuffle = ordered.getSideOutput(EventSequencer.LATE);
+
+        SingleOutputStreamOperator<Transition> transitions = DataStreamUtils
+                .reinterpretAsKeyedStream(ordered, BY_ACCOUNT, Types.STRING)
+                .process(new AccountScorer(engine))
+                .uid(UID_SCORER)
+                .name("score accounts and users");
+
+        return new ScoringStreams(transitions, transitions.getSideOutput(AccountScorer.CURRENT_SCORES),
+                rejected.union(lateAfterShuffle));
+    }
+}

@@ -1,0 +1,685 @@
+package io.pqlscore.scoring;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pqlscore.events.JsonValues;
+import io.pqlscore.events.UsageEvent;
+import io.pqlscore.model.RoutingOverride;
+import io.pqlscore.model.ScoreScale;
+import io.pqlscore.model.ScoringModel;
+import io.pqlscore.model.Signal;
+import io.pqlscore.model.SignalKind;
+import io.pqlscore.model.TierDef;
+import io.pqlscore.model.TraitTest;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * All of the scoring rules of SPEC sections 2 to 4 and 6, in one plain-Java class: applying a
+ * record to an account and its users, evaluating scores and tiers, evaluation ticks, retention,
+ * and building the transition and current-score records. It holds no state of its own: state
+ * lives in an {@link AccountStore}, so the Flink operator only feeds records and wake-ups in
+ * event-time order and stores what the engine changes.
+ *
+ * <p>Records must be applied in SPEC 3 order (event time, ties by {@code messageId}),
+ * deduplicated; {@link #wake} must be called for every registered wake-up time after the records
+ * at that time.
+ */
+public final class ScoreEngine implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** SPEC 2: the PQA gate and {@code active_users_7d} count users active in (t - 7d, t]. */
+    public static final long ACTIVE_USERS_WINDOW_MS = 7L * 24 * 3_600_000L;
+    public static final int DEFAULT_TOP_SIGNALS = 3;
+
+    private static final String ROUTE_NONE = "none";
+
+    private final ScoringModel model;
+    private final int topSignals;
+    private final WallClock clock;
+    private final Signal[] signals;
+    private final String[] signalIds;
+    private final int[] categoryOf;
+    private final String[] categories;
+    private final double[] caps; // NaN: uncapped
+    private final long interval;
+    private final long retention;
+
+    /** Wall clock for {@code emitted_at}; serializable so the engine can travel in a job graph. */
+    public interface WallClock extends Serializable {
+        long now();
+    }
+
+    public ScoreEngine(ScoringModel model) {
+        this(model, DEFAULT_TOP_SIGNALS, System::currentTimeMillis);
+    }
+
+    public ScoreEngine(ScoringModel model, int topSignals, WallClock clock) {
+        this.model = model;
+        this.topSignals = topSignals;
+        this.clock = clock;
+        this.signals = model.signals().toArray(new Signal[0]);
+        this.signalIds = new String[signals.length];
+        this.categories = model.categoryNames().toArray(new String[0]);
+        this.caps = new double[categories.length];
+        for (int c = 0; c < categories.length; c++) {
+            Double cap = model.cap(categories[c]);
+            caps[c] = cap == null ? Double.NaN : cap;
+        }
+        this.categoryOf = new int[signals.length];
+        for (int i = 0; i < signals.length; i++) {
+            signalIds[i] = signals[i].id();
+            categoryOf[i] = Arrays.asList(categories).indexOf(signals[i].category());
+        }
+        this.interval = model.time().evaluationIntervalMs();
+        this.retention = model.time().retentionMs();
+    }
+
+    public ScoringModel model() {
+        return model;
+    }
+
+    // ---------------------------------------------------------------- records
+
+    /**
+     * Applies one record at its event time and evaluates the entities it touches (SPEC 3).
+     * {@code firings} are the sequence/usage signals this record completed (may be empty).
+     */
+    public void apply(AccountStore store, UsageEvent e, List<SignalFiring> firings, ScoringOutput out) {
+        final long t = e.timestamp;
+        AccountState account = store.account();
+        if (account == null) {
+            account = new AccountState();
+            account.entity = newEntity();
+        }
+        EntityState acc = layout(account.entity);
+        account.entity = acc;
+        acc.lastRecordAt = t;
+
+        EntityState user = null;
+        String userId = e.userId;
+        boolean touchesUser = userId != null && (e.isActivity() || e.isIdentify());
+        if (touchesUser) {
+            user = store.user(userId);
+            user = user == null ? newEntity() : layout(user);
+            user.lastRecordAt = t;
+        }
+
+        if (e.isActivity()) {
+            applyHits(e, acc, false);
+            if (user != null) {
+                applyHits(e, user, true);
+                user.lastActivityAt = t;
+                trackActiveUser(account, userId, t);
+            }
+        } else if (e.isIdentify()) {
+            if (user != null) {
+                mergeTraits(user, e, TraitTest.Of.USER, t);
+            }
+        } else if (e.isGroup()) {
+            mergeTraits(acc, e, TraitTest.Of.ACCOUNT, t);
+            RoutingOverride override = model.enterpriseOverride();
+            if (override != null) {
+                account.enterprise = traitPasses(acc, override.trait());
+            }
+        }
+
+        for (SignalFiring f : firings) {
+            Signal s = signals[f.signal];
+            if (f.userId == null) {
+                fire(acc.signals[f.signal], s, t);
+            } else if (user != null && f.userId.equals(userId)) {
+                fire(user.signals[f.signal], s, t);
+            } else {
+                throw new IllegalArgumentException("firing " + f + " does not belong to record " + e);
+            }
+        }
+
+        evaluate(store, account, acc, null, t, Transition.CAUSE_EVENT, e.messageId, out);
+        if (user != null) {
+            evaluate(store, account, user, userId, t, Transition.CAUSE_EVENT, e.messageId, out);
+            store.putUser(userId, user);
+        } else if (e.isGroup()) {
+            // user scores see account traits: a group call re-evaluates every user at once
+            List<String> ids = new ArrayList<>();
+            for (String id : store.userIds()) {
+                ids.add(id);
+            }
+            for (String id : ids) {
+                EntityState u = layout(store.user(id));
+                evaluate(store, account, u, id, t, Transition.CAUSE_EVENT, e.messageId, out);
+                store.putUser(id, u);
+            }
+        }
+        store.putAccount(account);
+    }
+
+    // ---------------------------------------------------------------- wake-ups
+
+    /**
+     * Runs the evaluation ticks and retentions due at {@code time}, after every record at that
+     * time. Users first: forgetting an account forgets its users, whose own retention can fall on
+     * the same instant.
+     */
+    public void wake(AccountStore store, long time, ScoringOutput out) {
+        AccountState account = store.account();
+        if (account == null) {
+            return;
+        }
+        account.entity = layout(account.entity);
+        Collection<String> due = store.usersDueAt(time);
+        for (String id : due.toArray(new String[0])) {
+            EntityState u = store.user(id);
+            if (u == null || u.scheduledAt != time) {
+                continue; // stale wake-up: the entity was rescheduled or forgotten
+            }
+            u = layout(u);
+            u.scheduledAt = Long.MAX_VALUE;
+            if (time >= u.lastRecordAt + retention) {
+                forget(store, account, u, id, time, out);
+                store.removeUser(id);
+            } else {
+                if (time == u.tickAt) {
+                    evaluate(store, account, u, id, time, Transition.CAUSE_TICK, null, out);
+                } else {
+                    schedule(store, u, id, time);
+                }
+                store.putUser(id, u);
+            }
+        }
+        EntityState acc = account.entity;
+        if (acc.scheduledAt == time) {
+            acc.scheduledAt = Long.MAX_VALUE;
+            if (time >= acc.lastRecordAt + retention) {
+                forget(store, account, acc, null, time, out);
+                store.clear();
+                return;
+            }
+            if (time == acc.tickAt) {
+                evaluate(store, account, acc, null, time, Transition.CAUSE_TICK, null, out);
+            } else {
+                schedule(store, acc, null, time);
+            }
+        }
+        store.putAccount(account);
+    }
+
+    // ---------------------------------------------------------------- evaluation
+
+    private void evaluate(AccountStore store, AccountState account, EntityState e, String userId, long t,
+            String cause, String trigger, ScoringOutput out) {
+        boolean isAccount = userId == null;
+        ScoreScale scale = isAccount ? model.pqa() : model.pql();
+        double score = score(account, e, isAccount, t, null);
+        int from = e.tier;
+        int to = scale.decide(from, decisionScore(account, isAccount, score, t));
+        if (to != from) {
+            out.transition(transition(store, account, e, userId, from, to, score, t, cause, trigger));
+        }
+        e.tier = to;
+        e.lastEvalAt = t;
+        out.score(currentScore(store, account, e, userId, score, t, false));
+        e.tickAt = to == 0 ? Long.MAX_VALUE : firstDownTick(account, e, isAccount, t);
+        schedule(store, e, userId, t);
+    }
+
+    /** The gate: an account without enough active users decides as if it scored 0. */
+    private double decisionScore(AccountState account, boolean isAccount, double score, long t) {
+        if (!isAccount) {
+            return score;
+        }
+        int min = model.pqa().minActiveUsers();
+        return min > 0 && countRecent(account.recentUserTimes, t, ACTIVE_USERS_WINDOW_MS) < min ? 0 : score;
+    }
+
+    /**
+     * The first evaluation tick after {@code t0} (an epoch-aligned multiple of the interval,
+     * before the retention instant) at which the tier falls. Between records the score never
+     * rises, so "falls by then" is monotone in time and bisection finds it (SPEC 3).
+     */
+    private long firstDownTick(AccountState account, EntityState e, boolean isAccount, long t0) {
+        long retentionAt = e.lastRecordAt + retention;
+        long first = Math.floorDiv(t0, interval) + 1;
+        long last = Math.floorDiv(retentionAt - 1, interval);
+        if (first > last || !fallsAt(account, e, isAccount, last * interval)) {
+            return Long.MAX_VALUE;
+        }
+        long lo = first;
+        long hi = last;
+        while (lo < hi) {
+            long mid = lo + (hi - lo) / 2;
+            if (fallsAt(account, e, isAccount, mid * interval)) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo * interval;
+    }
+
+    private boolean fallsAt(AccountState account, EntityState e, boolean isAccount, long t) {
+        ScoreScale scale = isAccount ? model.pqa() : model.pql();
+        double score = score(account, e, isAccount, t, null);
+        return scale.decide(e.tier, decisionScore(account, isAccount, score, t)) < e.tier;
+    }
+
+    private void forget(AccountStore store, AccountState account, EntityState e, String userId, long t, ScoringOutput out) {
+        double score = score(account, e, userId == null, t, null);
+        if (e.tier != 0) {
+            out.transition(transition(store, account, e, userId, e.tier, 0, score, t, Transition.CAUSE_RETENTION, null));
+        }
+        e.tier = 0;
+        out.score(currentScore(store, account, e, userId, score, t, true));
+    }
+
+    private void schedule(AccountStore store, EntityState e, String userId, long now) {
+        long target = Math.min(e.tickAt, e.lastRecordAt + retention);
+        if (e.scheduledAt != Long.MAX_VALUE && e.scheduledAt > now && e.scheduledAt <= target) {
+            return; // an earlier wake-up is pending: it re-checks and reschedules
+        }
+        e.scheduledAt = target;
+        if (userId == null) {
+            store.wakeAccountAt(target);
+        } else {
+            store.wakeUserAt(userId, target);
+        }
+    }
+
+    // ---------------------------------------------------------------- the score
+
+    /**
+     * The score of an entity at {@code t}: per category the sum of its signals' contributions,
+     * capped; the sum over categories. When {@code perSignal} is given it receives each signal's
+     * contribution (0 for signals that do not score this entity).
+     */
+    double score(AccountState account, EntityState e, boolean isAccount, long t, double[] perSignal) {
+        double[] byCategory = new double[categories.length];
+        for (int i = 0; i < signals.length; i++) {
+            Signal s = signals[i];
+            if (isAccount ? !s.scope().scoresAccounts() : !s.scope().scoresUsers()) {
+                continue;
+            }
+            double c = contribution(s, e.signals[i], account.entity.signals[i], t);
+            byCategory[categoryOf[i]] += c;
+            if (perSignal != null) {
+                perSignal[i] = c;
+            }
+        }
+        double total = 0;
+        for (int c = 0; c < byCategory.length; c++) {
+            total += capped(c, byCategory[c]);
+        }
+        return total;
+    }
+
+    private double capped(int category, double sum) {
+        return Double.isNaN(caps[category]) ? sum : Math.min(sum, caps[category]);
+    }
+
+    private static double contribution(Signal s, SignalState st, SignalState accountSt, long t) {
+        switch (s.kind()) {
+            case POINTS:
+            case SEQUENCE:
+            case USAGE:
+                return decayed(s, st, t);
+            case DISTINCT:
+                return s.pointsForCount(countRecent(st.times, t, s.windowMs()));
+            case TRAIT:
+                SignalState owner = s.trait().of() == TraitTest.Of.ACCOUNT ? accountSt : st;
+                return owner.fired ? s.points() : 0;
+            default:
+                throw new IllegalStateException("unknown kind " + s.kind());
+        }
+    }
+
+    /** {@code points · 2^(-(t - t_e) / half-life)} summed, kept as one value at {@code valueAt}. */
+    private static double decayed(Signal s, SignalState st, long t) {
+        if (st.value == 0 || !s.decays()) {
+            return st.value;
+        }
+        return st.value * Math.pow(2, -(double) (t - st.valueAt) / s.halfLifeMs());
+    }
+
+    /** How many times lie in the rolling window {@code (t - window, t]}. */
+    private static int countRecent(long[] times, long t, long window) {
+        int n = 0;
+        for (long x : times) {
+            if (x > t - window && x <= t) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- applying records
+
+    private void applyHits(UsageEvent e, EntityState entity, boolean isUser) {
+        for (int h = 0; h < e.hitSignals.length; h++) {
+            int i = e.hitSignals[h];
+            Signal s = signals[i];
+            if (isUser ? !s.scope().scoresUsers() : !s.scope().scoresAccounts()) {
+                continue;
+            }
+            SignalState st = entity.signals[i];
+            if (s.kind() == SignalKind.POINTS) {
+                if (!(s.once() && st.fired)) {
+                    fire(st, s, e.timestamp);
+                }
+            } else if (s.kind() == SignalKind.DISTINCT) {
+                if (s.distinctBy() == Signal.DistinctBy.USER && !isUser && e.userId == null) {
+                    continue;
+                }
+                observe(st, e.hitValues[h], e.timestamp, s.windowMs(), (int) Math.min(Integer.MAX_VALUE, s.maxTierMin()));
+                st.lastSeen = e.timestamp;
+            }
+            // sequence and usage observations are detected by the pattern operators (CEP)
+        }
+    }
+
+    private static void fire(SignalState st, Signal s, long t) {
+        st.value = decayed(s, st, t) + s.points();
+        st.valueAt = t;
+        st.lastSeen = t;
+        st.fired = true;
+    }
+
+    /**
+     * Records that {@code key} was seen at {@code t}, keeping only values still in the window and
+     * at most {@code keep} of them, the most recent: that is all any future count up to the
+     * highest tier can depend on.
+     */
+    static void observe(SignalState st, String key, long t, long window, int keep) {
+        int n = st.keys.length;
+        int found = -1;
+        for (int i = 0; i < n; i++) {
+            if (st.keys[i].equals(key)) {
+                found = i;
+                break;
+            }
+        }
+        String[] keys;
+        long[] times;
+        if (found >= 0) {
+            keys = st.keys;
+            times = st.times;
+            times[found] = Math.max(times[found], t);
+        } else {
+            keys = Arrays.copyOf(st.keys, n + 1);
+            times = Arrays.copyOf(st.times, n + 1);
+            keys[n] = key;
+            times[n] = t;
+            n++;
+        }
+        // drop expired values, then the oldest beyond `keep`
+        int live = 0;
+        for (int i = 0; i < n; i++) {
+            if (times[i] > t - window) {
+                keys[live] = keys[i];
+                times[live] = times[i];
+                live++;
+            }
+        }
+        while (live > keep) {
+            int oldest = 0;
+            for (int i = 1; i < live; i++) {
+                if (times[i] < times[oldest]) {
+                    oldest = i;
+                }
+            }
+            keys[oldest] = keys[live - 1];
+            times[oldest] = times[live - 1];
+            live--;
+        }
+        st.keys = live == keys.length ? keys : Arrays.copyOf(keys, live);
+        st.times = live == times.length ? times : Arrays.copyOf(times, live);
+    }
+
+    private void trackActiveUser(AccountState account, String userId, long t) {
+        int keep = model.pqa().minActiveUsers();
+        if (keep <= 0) {
+            return;
+        }
+        SignalState tmp = new SignalState();
+        tmp.keys = account.recentUsers;
+        tmp.times = account.recentUserTimes;
+        observe(tmp, userId, t, ACTIVE_USERS_WINDOW_MS, keep);
+        account.recentUsers = tmp.keys;
+        account.recentUserTimes = tmp.times;
+    }
+
+    /** Shallow merge (SPEC 3): keys carried overwrite, others stay; then re-test trait signals. */
+    private void mergeTraits(EntityState e, UsageEvent ev, TraitTest.Of of, long t) {
+        List<String> keys = new ArrayList<>(Arrays.asList(e.traitKeys));
+        List<String> values = new ArrayList<>(Arrays.asList(e.traitValues));
+        for (int k = 0; k < ev.traitKeys.length; k++) {
+            int at = keys.indexOf(ev.traitKeys[k]);
+            if (at >= 0) {
+                values.set(at, ev.traitValues[k]);
+            } else {
+                keys.add(ev.traitKeys[k]);
+                values.add(ev.traitValues[k]);
+            }
+        }
+        e.traitKeys = keys.toArray(new String[0]);
+        e.traitValues = values.toArray(new String[0]);
+        List<String> carried = Arrays.asList(ev.traitKeys);
+        for (int i = 0; i < signals.length; i++) {
+            Signal s = signals[i];
+            if (s.kind() == SignalKind.TRAIT && s.trait().of() == of) {
+                SignalState st = e.signals[i];
+                st.fired = traitPasses(e, s.trait());
+                if (carried.contains(s.trait().path().first())) {
+                    st.lastSeen = t;
+                }
+            }
+        }
+    }
+
+    private static boolean traitPasses(EntityState e, TraitTest test) {
+        int at = Arrays.asList(e.traitKeys).indexOf(test.path().first());
+        if (at < 0) {
+            return false;
+        }
+        JsonNode node = JsonValues.parse(e.traitValues[at]);
+        if (test.path().rest() != null) {
+            node = test.path().rest().find(node);
+        }
+        return test.test().test(JsonValues.canonical(node));
+    }
+
+    // ---------------------------------------------------------------- state layout
+
+    private EntityState newEntity() {
+        EntityState e = new EntityState();
+        e.signalIds = signalIds;
+        e.signals = new SignalState[signals.length];
+        for (int i = 0; i < signals.length; i++) {
+            e.signals[i] = new SignalState();
+        }
+        return e;
+    }
+
+    /**
+     * Matches restored state to the running model by signal id, so a model change keeps the
+     * state of unchanged signals, starts new ones empty and drops removed ones.
+     */
+    private EntityState layout(EntityState e) {
+        if (Arrays.equals(e.signalIds, signalIds)) {
+            return e;
+        }
+        List<String> old = Arrays.asList(e.signalIds);
+        SignalState[] next = new SignalState[signals.length];
+        for (int i = 0; i < signals.length; i++) {
+            int j = old.indexOf(signalIds[i]);
+            next[i] = j >= 0 ? e.signals[j] : new SignalState();
+        }
+        e.signalIds = signalIds;
+        e.signals = next;
+        return e;
+    }
+
+    // ---------------------------------------------------------------- outputs
+
+    private Transition transition(AccountStore store, AccountState account, EntityState e, String userId, int from,
+            int to, double score, long t, String cause, String trigger) {
+        boolean isAccount = userId == null;
+        ScoreScale scale = isAccount ? model.pqa() : model.pql();
+        Transition tr = new Transition();
+        tr.kind = isAccount ? Transition.PQA : Transition.PQL;
+        tr.accountId = store.accountId();
+        tr.userId = userId;
+        tr.tierFrom = scale.name(from);
+        tr.tierTo = scale.name(to);
+        tr.direction = to > from ? "up" : "down";
+        tr.score = score;
+        tr.occurredAt = t;
+        tr.cause = cause;
+        tr.emittedAt = clock.now();
+        tr.modelId = model.id();
+        tr.modelVersion = model.version();
+        double[] perSignal = new double[signals.length];
+        score(account, e, isAccount, t, perSignal);
+        fillBreakdown(perSignal, tr);
+        tr.topSignals = topSignals(account, e, perSignal);
+        tr.activeUsers7d = isAccount ? activeUsers(store, account, t) : -1;
+        tr.traitsJson = traitsJson(account.entity, isAccount ? null : e);
+        if (to > from) {
+            TierDef tier = scale.tier(to);
+            RoutingOverride o = model.enterpriseOverride();
+            tr.route = o != null && account.enterprise && o.tiers().contains(tier.name())
+                    ? RoutingOverride.ENTERPRISE_ROUTE : tier.route();
+            tr.slaMs = tier.slaMs();
+        } else {
+            tr.route = ROUTE_NONE;
+            tr.slaMs = 0;
+        }
+        tr.eventId = eventId(tr, trigger == null ? cause : trigger);
+        return tr;
+    }
+
+    private void fillBreakdown(double[] perSignal, Transition tr) {
+        tr.breakdownCategories = categories.clone();
+        tr.breakdownPoints = breakdown(perSignal);
+    }
+
+    private double[] breakdown(double[] perSignal) {
+        double[] byCategory = new double[categories.length];
+        for (int i = 0; i < signals.length; i++) {
+            byCategory[categoryOf[i]] += perSignal[i];
+        }
+        for (int c = 0; c < byCategory.length; c++) {
+            byCategory[c] = capped(c, byCategory[c]);
+        }
+        return byCategory;
+    }
+
+    private TopSignal[] topSignals(AccountState account, EntityState e, double[] perSignal) {
+        Integer[] order = new Integer[signals.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> {
+            int c = Double.compare(perSignal[b], perSignal[a]);
+            return c != 0 ? c : signalIds[a].compareTo(signalIds[b]);
+        });
+        List<TopSignal> top = new ArrayList<>();
+        for (int k = 0; k < order.length && top.size() < topSignals; k++) {
+            int i = order[k];
+            if (perSignal[i] <= 0) {
+                break;
+            }
+            Signal s = signals[i];
+            SignalState st = s.kind() == SignalKind.TRAIT && s.trait().of() == TraitTest.Of.ACCOUNT
+                    ? account.entity.signals[i] : e.signals[i];
+            top.add(new TopSignal(s.id(), s.category(), perSignal[i], st.lastSeen));
+        }
+        return top.toArray(new TopSignal[0]);
+    }
+
+    private static int activeUsers(AccountStore store, AccountState account, long t) {
+        int n = 0;
+        for (String id : store.userIds()) {
+            EntityState u = store.user(id);
+            if (u != null && u.lastActivityAt > t - ACTIVE_USERS_WINDOW_MS && u.lastActivityAt <= t) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static String traitsJson(EntityState account, EntityState user) {
+        ObjectNode root = JsonValues.MAPPER.createObjectNode();
+        root.set("account", traitsNode(account));
+        if (user != null) {
+            root.set("user", traitsNode(user));
+        }
+        return JsonValues.toJson(root);
+    }
+
+    private static ObjectNode traitsNode(EntityState e) {
+        ObjectNode n = JsonValues.MAPPER.createObjectNode();
+        for (int i = 0; i < e.traitKeys.length; i++) {
+            n.set(e.traitKeys[i], JsonValues.parse(e.traitValues[i]));
+        }
+        return n;
+    }
+
+    private CurrentScore currentScore(AccountStore store, AccountState account, EntityState e, String userId, double score, long t,
+            boolean forgotten) {
+        boolean isAccount = userId == null;
+        CurrentScore cs = new CurrentScore();
+        cs.kind = isAccount ? Transition.PQA : Transition.PQL;
+        cs.accountId = store.accountId();
+        cs.userId = userId;
+        cs.tier = (isAccount ? model.pqa() : model.pql()).name(e.tier);
+        cs.score = score;
+        cs.asOf = t;
+        cs.modelId = model.id();
+        cs.modelVersion = model.version();
+        double[] perSignal = new double[signals.length];
+        score(account, e, isAccount, t, perSignal);
+        cs.breakdownCategories = categories.clone();
+        cs.breakdownPoints = breakdown(perSignal);
+        cs.forgotten = forgotten;
+        return cs;
+    }
+
+    /**
+     * SPEC 7: a name-based UUID (version 5, nil namespace) of
+     * {@code model_id|model_version|kind|account_id|user_id|occurred_at ms|tier_to|trigger};
+     * an account's {@code user_id} is the empty string there.
+     */
+    static String eventId(Transition t, String trigger) {
+        String name = String.join("|", t.modelId, t.modelVersion, t.kind, t.accountId,
+                t.userId == null ? "" : t.userId, Long.toString(t.occurredAt), t.tierTo, trigger);
+        return uuid5(name).toString();
+    }
+
+    static UUID uuid5(String name) {
+        try {
+            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+            sha1.update(new byte[16]); // the nil namespace
+            byte[] h = sha1.digest(name.getBytes(StandardCharsets.UTF_8));
+            h[6] = (byte) ((h[6] & 0x0f) | 0x50);
+            h[8] = (byte) ((h[8] & 0x3f) | 0x80);
+            long msb = 0;
+            long lsb = 0;
+            for (int i = 0; i < 8; i++) {
+                msb = (msb << 8) | (h[i] & 0xff);
+            }
+            for (int i = 8; i < 16; i++) {
+                lsb = (lsb << 8) | (h[i] & 0xff);
+            }
+            return new UUID(msb, lsb);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
