@@ -52,6 +52,16 @@ public class UsageEvent {
         return GROUP.equals(type);
     }
 
+    /** The position of a signal's hit in the hit arrays, or -1. */
+    public int hitIndex(int signal) {
+        for (int i = 0; i < hitSignals.length; i++) {
+            if (hitSignals[i] == signal) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     public int hitCount() {
         return hitSignals.length;
     }

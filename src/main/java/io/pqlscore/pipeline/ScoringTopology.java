@@ -6,7 +6,10 @@ import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.RecordRouter;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.model.ScoringModel;
+import io.pqlscore.patterns.PatternSignals;
 import io.pqlscore.scoring.AccountScorer;
+import io.pqlscore.scoring.ScorerInput;
+import io.pqlscore.scoring.SignalFiring;
 import io.pqlscore.scoring.ScoreEngine;
 import io.pqlscore.scoring.Transition;
 import java.time.Duration;
@@ -14,16 +17,15 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
  * Wires the scoring operators between any source of parsed records and any sinks:
  *
  * <pre>
- * records ─▶ RecordRouter ──keyBy(account)──▶ EventSequencer ──(same keys)──▶ AccountScorer ─▶ transitions
- *               │ dead letters                    │ (late after shuffle)           └─▶ current scores
- *               └──────────────────────────────────┴──▶ dead letters
+ * records ─▶ RecordRouter ─keyBy(account)─▶ EventSequencer ─┬──────────────────────────────┬─keyBy(account)─▶ AccountScorer ─▶ transitions
+ *               │ dead letters                  │ late       └─▶ CEP per sequence/usage ──▶ ┘   (firings)          └─▶ current scores
+ *               └───────────────────────────────┴──▶ dead letters      signal and scope
  * </pre>
  *
  * Every operator has a fixed uid: they name the state in savepoints, so they never change.
@@ -32,6 +34,8 @@ public final class ScoringTopology {
     public static final String UID_ROUTER = "record-router";
     public static final String UID_SEQUENCER = "event-sequencer";
     public static final String UID_SCORER = "account-scorer";
+    public static final String UID_SCORER_RECORDS = "scorer-input-records";
+    public static final String UID_SCORER_FIRINGS = "scorer-input-firings";
 
     private static final KeySelector<UsageEvent, String> BY_ACCOUNT = e -> e.accountId;
 
@@ -62,8 +66,15 @@ public final class ScoringTopology {
                 .name("order by event time and deduplicate");
         DataStream<DeadLetter> lateAfterShuffle = ordered.getSideOutput(EventSequencer.LATE);
 
-        SingleOutputStreamOperator<Transition> transitions = DataStreamUtils
-                .reinterpretAsKeyedStream(ordered, BY_ACCOUNT, Types.STRING)
+        DataStream<ScorerInput> toScore = ordered.map(ScorerInput::of).returns(ScorerInput.class)
+                .uid(UID_SCORER_RECORDS).name("records to score");
+        DataStream<SignalFiring> firings = PatternSignals.detect(ordered, model);
+        if (firings != null) {
+            toScore = toScore.union(firings.map(ScorerInput::of).returns(ScorerInput.class)
+                    .uid(UID_SCORER_FIRINGS).name("pattern firings to score"));
+        }
+        SingleOutputStreamOperator<Transition> transitions = toScore
+                .keyBy(ScorerInput::accountId, Types.STRING)
                 .process(new AccountScorer(engine))
                 .uid(UID_SCORER)
                 .name("score accounts and users");

@@ -1,5 +1,6 @@
 package io.pqlscore.scoring;
 
+import io.pqlscore.events.EventSequencer;
 import io.pqlscore.events.UsageEvent;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,18 +30,19 @@ import org.apache.flink.util.OutputTag;
  * {@link AccountState}, one {@link EntityState} per live user, and an agenda of which users wake
  * at which instant.
  */
-public class AccountScorer extends KeyedProcessFunction<String, UsageEvent, Transition> {
+public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Transition> {
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<CurrentScore> CURRENT_SCORES = new OutputTag<>("current-scores") {};
 
     private final ScoreEngine engine;
 
-    private transient MapState<Long, List<UsageEvent>> pending;
+    private transient MapState<Long, List<ScorerInput>> pending;
     private transient ValueState<AccountState> account;
     private transient MapState<String, EntityState> users;
     private transient MapState<Long, List<String>> agenda;
     private transient Counter transitionsOut;
+    private transient Counter orphanFirings;
     private transient FlinkStore store;
 
     public AccountScorer(ScoreEngine engine) {
@@ -50,41 +52,73 @@ public class AccountScorer extends KeyedProcessFunction<String, UsageEvent, Tran
     @Override
     public void open(OpenContext openContext) {
         pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
-                Types.LIST(TypeInformation.of(UsageEvent.class))));
+                Types.LIST(TypeInformation.of(ScorerInput.class))));
         account = getRuntimeContext().getState(new ValueStateDescriptor<>("account", TypeInformation.of(AccountState.class)));
         users = getRuntimeContext().getMapState(new MapStateDescriptor<>("users", Types.STRING,
                 TypeInformation.of(EntityState.class)));
         agenda = getRuntimeContext().getMapState(new MapStateDescriptor<>("user-wakeups", Types.LONG, Types.LIST(Types.STRING)));
         transitionsOut = getRuntimeContext().getMetricGroup().addGroup("pqlscore").counter("transitions");
+        orphanFirings = getRuntimeContext().getMetricGroup().addGroup("pqlscore").counter("orphan_firings");
         store = new FlinkStore();
     }
 
     @Override
-    public void processElement(UsageEvent e, Context ctx, Collector<Transition> out) throws Exception {
-        List<UsageEvent> at = pending.get(e.timestamp);
+    public void processElement(ScorerInput in, Context ctx, Collector<Transition> out) throws Exception {
+        long t = in.timestamp();
+        List<ScorerInput> at = pending.get(t);
         if (at == null) {
             at = new ArrayList<>(1);
-            ctx.timerService().registerEventTimeTimer(e.timestamp);
+            ctx.timerService().registerEventTimeTimer(t);
         }
-        at.add(e); // arrival order is already SPEC order within an instant
-        pending.put(e.timestamp, at);
+        at.add(in);
+        pending.put(t, at);
     }
 
     @Override
     public void onTimer(long time, OnTimerContext ctx, Collector<Transition> out) throws Exception {
         Output o = new Output(ctx, out);
         store.bind(ctx.getCurrentKey(), ctx.timerService());
-        List<UsageEvent> records = pending.get(time);
-        if (records != null) {
+        List<ScorerInput> inputs = pending.get(time);
+        if (inputs != null) {
             pending.remove(time);
+            List<UsageEvent> records = new ArrayList<>(inputs.size());
+            List<SignalFiring> firings = new ArrayList<>();
+            for (ScorerInput in : inputs) {
+                if (in.event != null) {
+                    records.add(in.event);
+                } else {
+                    firings.add(in.firing);
+                }
+            }
+            records.sort((a, b) -> EventSequencer.CODE_POINT_ORDER.compare(a.messageId, b.messageId));
             for (UsageEvent e : records) {
-                engine.apply(store, e, List.of(), o);
+                engine.apply(store, e, firingsOf(e, firings), o);
+            }
+            if (!firings.isEmpty()) {
+                // a firing always arrives with its record; one without would be a bug upstream
+                orphanFirings.inc(firings.size());
             }
         }
         engine.wake(store, time, o);
         if (agenda.contains(time)) {
             agenda.remove(time);
         }
+    }
+
+    /** Removes and returns the firings completed by record {@code e}. */
+    private static List<SignalFiring> firingsOf(UsageEvent e, List<SignalFiring> firings) {
+        if (firings.isEmpty()) {
+            return List.of();
+        }
+        List<SignalFiring> mine = new ArrayList<>(1);
+        firings.removeIf(f -> {
+            boolean match = f.messageId.equals(e.messageId);
+            if (match) {
+                mine.add(f);
+            }
+            return match;
+        });
+        return mine;
     }
 
     private final class Output implements ScoringOutput {

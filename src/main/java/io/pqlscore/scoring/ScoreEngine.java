@@ -112,10 +112,12 @@ public final class ScoreEngine implements Serializable {
             user.lastRecordAt = t;
         }
 
+        boolean[] accFiring = new boolean[signals.length];
+        boolean[] userFiring = new boolean[signals.length];
         if (e.isActivity()) {
-            applyHits(e, acc, false);
+            applyHits(e, acc, false, accFiring);
             if (user != null) {
-                applyHits(e, user, true);
+                applyHits(e, user, true, userFiring);
                 user.lastActivityAt = t;
                 trackActiveUser(account, userId, t);
             }
@@ -131,14 +133,28 @@ public final class ScoreEngine implements Serializable {
             }
         }
 
+        // pattern signals: a usage first reading is decided here, upward crossings come from CEP;
+        // each signal fires at most once per entity per record, a sequence once per entity ever
         for (SignalFiring f : firings) {
-            Signal s = signals[f.signal];
             if (f.userId == null) {
-                fire(acc.signals[f.signal], s, t);
+                accFiring[f.signal] = true;
             } else if (user != null && f.userId.equals(userId)) {
-                fire(user.signals[f.signal], s, t);
+                userFiring[f.signal] = true;
             } else {
                 throw new IllegalArgumentException("firing " + f + " does not belong to record " + e);
+            }
+        }
+        for (int i = 0; i < signals.length; i++) {
+            Signal s = signals[i];
+            if (s.kind() != SignalKind.SEQUENCE && s.kind() != SignalKind.USAGE) {
+                continue;
+            }
+            if (accFiring[i] && s.scope().scoresAccounts() && !(s.kind() == SignalKind.SEQUENCE && acc.signals[i].fired)) {
+                fire(acc.signals[i], s, t);
+            }
+            if (user != null && userFiring[i] && s.scope().scoresUsers()
+                    && !(s.kind() == SignalKind.SEQUENCE && user.signals[i].fired)) {
+                fire(user.signals[i], s, t);
             }
         }
 
@@ -360,7 +376,7 @@ public final class ScoreEngine implements Serializable {
 
     // ---------------------------------------------------------------- applying records
 
-    private void applyHits(UsageEvent e, EntityState entity, boolean isUser) {
+    private void applyHits(UsageEvent e, EntityState entity, boolean isUser, boolean[] firing) {
         for (int h = 0; h < e.hitSignals.length; h++) {
             int i = e.hitSignals[h];
             Signal s = signals[i];
@@ -373,13 +389,21 @@ public final class ScoreEngine implements Serializable {
                     fire(st, s, e.timestamp);
                 }
             } else if (s.kind() == SignalKind.DISTINCT) {
-                if (s.distinctBy() == Signal.DistinctBy.USER && !isUser && e.userId == null) {
-                    continue;
-                }
                 observe(st, e.hitValues[h], e.timestamp, s.windowMs(), (int) Math.min(Integer.MAX_VALUE, s.maxTierMin()));
                 st.lastSeen = e.timestamp;
+            } else if (s.kind() == SignalKind.USAGE) {
+                // "or which is the first reading" of this metric for this entity: only the scorer
+                // knows when an entity starts; later crossings are CEP's (UsageApproachPattern)
+                String metric = e.hitValues[h];
+                if (!Arrays.asList(st.keys).contains(metric)) {
+                    st.keys = Arrays.copyOf(st.keys, st.keys.length + 1);
+                    st.keys[st.keys.length - 1] = metric;
+                    if (e.hitRatios[h] >= s.at()) {
+                        firing[i] = true;
+                    }
+                }
             }
-            // sequence and usage observations are detected by the pattern operators (CEP)
+            // sequence steps are matched by the pattern operators (CEP)
         }
     }
 

@@ -20,7 +20,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -35,10 +34,6 @@ class ConformanceTest {
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
-
-    /** Cases whose expectations depend on sequence or usage-approach signals. */
-    static final java.util.Set<String> NEEDS_PATTERN_SIGNALS =
-            java.util.Set.of("08-sequences", "09-usage-approach", "11-generated", "12-fine-print");
 
     static Stream<Arguments> cases() throws IOException {
         List<Arguments> out = new ArrayList<>();
@@ -58,8 +53,6 @@ class ConformanceTest {
     @ParameterizedTest(name = "{0} at parallelism {2}")
     @MethodSource("cases")
     void caseGivesExactlyTheExpectedTransitionsAndRejections(String name, String modelPath, int parallelism) throws Exception {
-        Assumptions.assumeFalse(NEEDS_PATTERN_SIGNALS.contains(name),
-                "needs the sequence/usage signals of issue #3 (Flink CEP)");
         Path cases = Shared.conformance().resolve("cases");
         ScoringModel model = ModelLoader.load(Shared.dir().resolve(modelPath));
         JobRun run = JobRun.run(model, cases.resolve(name + ".events.jsonl"), parallelism);

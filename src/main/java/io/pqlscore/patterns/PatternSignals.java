@@ -1,0 +1,76 @@
+package io.pqlscore.patterns;
+
+import io.pqlscore.events.UsageEvent;
+import io.pqlscore.model.ScoringModel;
+import io.pqlscore.model.Signal;
+import io.pqlscore.model.SignalKind;
+import io.pqlscore.scoring.SignalFiring;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.cep.CEP;
+import org.apache.flink.cep.pattern.Pattern;
+import org.apache.flink.streaming.api.datastream.DataStream;
+
+/**
+ * Compiles the model's sequence and usage signals into Flink CEP operators over the ordered,
+ * deduplicated record stream, one operator per signal and scope ({@code both} gives two): per
+ * user (steps by the same user, key account+user) and per account (any users, key account).
+ * Only records that can match one of a pattern's steps reach its operator.
+ *
+ * <p>Operator uids are derived from the signal id ({@code pattern-<id>-user|account}, and
+ * {@code pattern-input-...} for the filter): renaming a signal starts its patterns afresh, and
+ * removing one leaves state a savepoint restore must be told to drop
+ * ({@code --allowNonRestoredState}); see docs/OPERATIONS.md.
+ */
+public final class PatternSignals {
+    private PatternSignals() {}
+
+    public static boolean any(ScoringModel model) {
+        return model.signals().stream().anyMatch(s -> s.kind() == SignalKind.SEQUENCE || s.kind() == SignalKind.USAGE);
+    }
+
+    /** All pattern firings of the model, or null when it has no sequence or usage signal. */
+    public static DataStream<SignalFiring> detect(DataStream<UsageEvent> ordered, ScoringModel model) {
+        DataStream<SignalFiring> all = null;
+        for (Signal s : model.signals()) {
+            if (s.kind() != SignalKind.SEQUENCE && s.kind() != SignalKind.USAGE) {
+                continue;
+            }
+            if (s.scope().scoresUsers()) {
+                all = union(all, detect(ordered, s, true));
+            }
+            if (s.scope().scoresAccounts()) {
+                all = union(all, detect(ordered, s, false));
+            }
+        }
+        return all;
+    }
+
+    public static String uid(Signal s, boolean perUser) {
+        return "pattern-" + s.id() + "-" + (perUser ? "user" : "account");
+    }
+
+    private static DataStream<SignalFiring> detect(DataStream<UsageEvent> ordered, Signal s, boolean perUser) {
+        final int index = s.index();
+        final boolean usage = s.kind() == SignalKind.USAGE;
+        DataStream<UsageEvent> input = ordered
+                .filter(e -> e.hitIndex(index) >= 0 && (!perUser || e.userId != null))
+                .uid("pattern-input-" + uid(s, perUser).substring("pattern-".length()))
+                .name("records for " + s.id() + (perUser ? " per user" : " per account"));
+        KeySelector<UsageEvent, String> key = usage
+                ? e -> PatternKeys.of(PatternKeys.entity(e, perUser), e.hitValues[e.hitIndex(index)])
+                : e -> PatternKeys.entity(e, perUser);
+        Pattern<UsageEvent, UsageEvent> pattern = usage ? UsageApproachPattern.of(s) : SequencePattern.of(s);
+        String last = usage ? UsageApproachPattern.AT_OR_ABOVE : SequencePattern.stepName(s.steps().size() - 1);
+        return CEP.pattern(input.keyBy(key, Types.STRING), pattern, new MessageIdOrder())
+                .inEventTime()
+                .process(new FiringEmitter(index, last, perUser), TypeInformation.of(SignalFiring.class))
+                .uid(uid(s, perUser))
+                .name((usage ? "usage approach " : "sequence ") + s.id() + (perUser ? " per user" : " per account"));
+    }
+
+    private static DataStream<SignalFiring> union(DataStream<SignalFiring> a, DataStream<SignalFiring> b) {
+        return a == null ? b : a.union(b);
+    }
+}
