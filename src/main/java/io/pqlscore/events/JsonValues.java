@@ -10,9 +10,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.Serializable;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * JSON value semantics shared by matching, distinct counting, trait tests and the model (SPEC 1
@@ -136,14 +138,49 @@ public final class JsonValues {
         throw new IllegalArgumentException("not a canonical value: " + canonical);
     }
 
-    /** Key-sorted JSON text of a node. */
+    /**
+     * Key-sorted JSON text of a node with every number in one form (trailing zeros stripped, zero
+     * as {@code 0}), so that two JSON-equal objects or arrays have the same text: {@code {"a":50}}
+     * and {@code {"a":50.0}} are one value (SPEC 7, numbers by value).
+     */
     public static String canonicalJson(JsonNode node) {
         try {
-            Object plain = MAPPER.treeToValue(node, Object.class);
-            return MAPPER.writeValueAsString(plain);
+            return MAPPER.writeValueAsString(plain(node));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static Object plain(JsonNode node) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return null;
+        }
+        if (node.isObject()) {
+            Map<String, Object> sorted = new TreeMap<>();
+            node.fields().forEachRemaining(e -> sorted.put(e.getKey(), plain(e.getValue())));
+            return sorted;
+        }
+        if (node.isArray()) {
+            List<Object> items = new ArrayList<>(node.size());
+            for (JsonNode item : node) {
+                items.add(plain(item));
+            }
+            return items;
+        }
+        if (node.isNumber()) {
+            if ((node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue())) {
+                return node.numberValue();
+            }
+            BigDecimal n = node.decimalValue();
+            return n.signum() == 0 ? BigDecimal.ZERO : n.stripTrailingZeros();
+        }
+        if (node.isTextual()) {
+            return node.textValue();
+        }
+        if (node.isBoolean()) {
+            return node.booleanValue();
+        }
+        return node.toString();
     }
 
     /** Compact JSON text of a node as it is (for carrying trait values). */

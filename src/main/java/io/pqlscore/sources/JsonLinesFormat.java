@@ -26,7 +26,8 @@ public final class JsonLinesFormat implements StreamFormat<ParsedRecord> {
     private final String sourceName;
 
     /**
-     * @param sourceName the coordinates' source name; null means the file's path.
+     * @param sourceName the coordinates' source name (the file's path, see {@link JsonLinesFiles});
+     *     null gives the name "file".
      */
     public JsonLinesFormat(EventParser parser, String sourceName) {
         this.parser = parser;
@@ -104,7 +105,7 @@ public final class JsonLinesFormat implements StreamFormat<ParsedRecord> {
                         if (acc == null) {
                             return null;
                         }
-                        return stripCr(acc.toByteArray());
+                        return terminated(acc, total);
                     }
                 }
                 int start = pos;
@@ -123,10 +124,7 @@ public final class JsonLinesFormat implements StreamFormat<ParsedRecord> {
                 total += len;
                 if (found) {
                     pos++; // consume the LF
-                    byte[] bytes = acc.toByteArray();
-                    // an over-long line is truncated here but still longer than the limit, so the
-                    // parser reports it as too_large
-                    return stripCr(bytes);
+                    return terminated(acc, total);
                 }
             }
         }
@@ -139,6 +137,17 @@ public final class JsonLinesFormat implements StreamFormat<ParsedRecord> {
             pos = 0;
             limit = n;
             return true;
+        }
+
+        /**
+         * The line without its terminator. An over-long line is truncated to one byte more than the
+         * limit, so the parser reports it as too_large; its last kept byte is then not a terminator
+         * (the CR, if any, is further on) and must stay, or a truncated line whose cut falls on a CR
+         * inside it would shrink back to the limit and pass as its prefix.
+         */
+        private byte[] terminated(ByteArrayOutputStream acc, long total) {
+            byte[] bytes = acc.toByteArray();
+            return total > maxLineBytes ? bytes : stripCr(bytes);
         }
 
         private static byte[] stripCr(byte[] b) {
