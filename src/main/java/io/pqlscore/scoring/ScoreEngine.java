@@ -158,6 +158,10 @@ public final class ScoreEngine implements Serializable {
             }
         }
 
+        if (user != null) {
+            // the account's active_users_7d reads users from the store: it must see this record's user
+            store.putUser(userId, user);
+        }
         evaluate(store, account, acc, null, t, Transition.CAUSE_EVENT, e.messageId, out);
         if (user != null) {
             evaluate(store, account, user, userId, t, Transition.CAUSE_EVENT, e.messageId, out);
