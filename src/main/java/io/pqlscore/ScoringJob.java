@@ -25,17 +25,18 @@ public final class ScoringJob {
     public static void main(String[] args) throws Exception {
         JobOptions options;
         ScoringModel model;
+        StreamExecutionEnvironment env;
         try {
             options = JobOptions.parse(args);
             model = ModelLoader.load(options.model);
+            env = options.local
+                    ? LocalCluster.environment(options.flinkConf)
+                    : StreamExecutionEnvironment.getExecutionEnvironment();
         } catch (JobOptions.UsageException | ModelValidationException e) {
             System.err.println(e.getMessage());
             System.exit(2);
             return;
         }
-        StreamExecutionEnvironment env = options.local
-                ? LocalCluster.environment(options.flinkConf)
-                : StreamExecutionEnvironment.getExecutionEnvironment();
         new ScoringPipeline(options, model, new FileEventSource(options.inputs,
                 options.continuous ? options.monitorInterval : null), sinks(options)).build(env);
         env.execute(options.jobName);

@@ -12,6 +12,8 @@ public final class PrintSinks implements ScoringSinks {
     public void attach(ScoringStreams s) {
         s.transitions.map(t -> OutputJson.text(OutputJson.transition(t))).returns(Types.STRING)
                 .uid("transitions-print-json").name("transitions as JSON (print)")
-                .sinkTo(new PrintSink<>()).uid("transitions-print").name("print transitions");
+                .sinkTo(new PrintSink<>()).uid("transitions-print").name("print transitions")
+                // one printing subtask: stdout stays plain JSON lines, without "N> " prefixes
+                .setParallelism(1);
     }
 }
