@@ -3,16 +3,10 @@ package io.pqlscore;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ModelValidationException;
 import io.pqlscore.model.ScoringModel;
+import io.pqlscore.ops.Connectors;
 import io.pqlscore.ops.JobOptions;
 import io.pqlscore.ops.LocalCluster;
 import io.pqlscore.pipeline.ScoringPipeline;
-import io.pqlscore.sinks.CombinedSinks;
-import io.pqlscore.sinks.JsonLinesSinks;
-import io.pqlscore.sinks.PrintSinks;
-import io.pqlscore.sinks.ScoringSinks;
-import io.pqlscore.sources.FileEventSource;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -37,19 +31,16 @@ public final class ScoringJob {
             System.exit(2);
             return;
         }
-        new ScoringPipeline(options, model, new FileEventSource(options.inputs,
-                options.continuous ? options.monitorInterval : null), sinks(options)).build(env);
+        if (options.exactlyOnce() && (options.transitionsTopic != null || options.deadLettersTopic != null)
+                && !env.getCheckpointConfig().isCheckpointingEnabled()) {
+            // exactly-once Kafka output commits its transactions on checkpoints: without them
+            // nothing would ever become visible to read_committed consumers
+            System.err.println("exactly-once Kafka output needs checkpointing: set execution.checkpointing.interval"
+                    + " (flink-conf/config.yaml) or use --delivery at-least-once");
+            System.exit(2);
+            return;
+        }
+        new ScoringPipeline(options, model, Connectors.source(options), Connectors.sinks(options)).build(env);
         env.execute(options.jobName);
-    }
-
-    static ScoringSinks sinks(JobOptions options) {
-        List<ScoringSinks> parts = new ArrayList<>();
-        if (options.output != null) {
-            parts.add(new JsonLinesSinks(options.output));
-        }
-        if (options.print || options.output == null) {
-            parts.add(new PrintSinks());
-        }
-        return new CombinedSinks(parts);
     }
 }

@@ -33,6 +33,39 @@ public final class JobOptions implements Serializable {
     public String flinkConf = "flink-conf";
     public String jobName = "pql-scoring";
 
+    // Kafka (issue: real I/O). Client properties may hold secrets: never log them.
+    public String kafkaBootstrapServers;
+    public List<String> kafkaTopics = new ArrayList<>();
+    public String kafkaTopicPattern;
+    public String kafkaGroupId = "pql-scoring";
+    public String kafkaStartingOffsets = "committed";
+    public boolean kafkaStopAtLatest;
+    public Map<String, String> kafkaProperties = new LinkedHashMap<>();
+    public String kafkaPropertiesFile;
+    public String transitionsTopic;
+    public String deadLettersTopic;
+    public String delivery = "exactly-once";
+    public String transactionalIdPrefix = "pql-scoring";
+    public Duration transactionTimeout = Duration.ofMinutes(10);
+
+    // PostgreSQL over JDBC
+    public String jdbcUrl;
+    public String jdbcUser;
+    public String jdbcPasswordEnv = "PQL_JDBC_PASSWORD";
+    public String jdbcPasswordFile;
+    public int jdbcBatchSize = 500;
+    public Duration jdbcFlushInterval = Duration.ofSeconds(1);
+    public int jdbcMaxRetries = 5;
+
+    /** Records come from Kafka when topics are given, else from --input files. */
+    public boolean readsKafka() {
+        return !kafkaTopics.isEmpty() || kafkaTopicPattern != null;
+    }
+
+    public boolean exactlyOnce() {
+        return "exactly-once".equals(delivery);
+    }
+
     /** One option: name, argument hint (null for a flag), help, and how it is applied. */
     public static final class Spec {
         public final String name;
@@ -81,6 +114,54 @@ public final class JobOptions implements Serializable {
         spec("local", null, "run on an embedded MiniCluster configured from --flink-conf", (o, v) -> o.local = true);
         spec("flink-conf", "DIR", "directory holding Flink's config.yaml for --local (default flink-conf)", (o, v) -> o.flinkConf = v);
         spec("job-name", "NAME", "the Flink job name (default pql-scoring)", (o, v) -> o.jobName = v);
+
+        spec("kafka-bootstrap-servers", "HOSTS", "Kafka bootstrap servers (host:port,...) for the source and the Kafka sinks",
+                (o, v) -> o.kafkaBootstrapServers = v);
+        spec("kafka-topics", "TOPICS", "comma-separated usage-event topics to read (instead of --input)",
+                (o, v) -> o.kafkaTopics.addAll(List.of(v.split(","))));
+        spec("kafka-topic-pattern", "REGEX", "read every topic matching this Java regex (instead of --kafka-topics)",
+                (o, v) -> o.kafkaTopicPattern = v);
+        spec("kafka-group-id", "ID", "consumer group id; offsets are committed on checkpoints (default pql-scoring)",
+                (o, v) -> o.kafkaGroupId = v);
+        spec("kafka-starting-offsets", "WHERE",
+                "committed (the group's offsets, else earliest; default), earliest, or latest; a restore from a checkpoint or savepoint always resumes from its own offsets",
+                (o, v) -> o.kafkaStartingOffsets = oneOf("kafka-starting-offsets", v, "committed", "earliest", "latest"));
+        spec("kafka-stop-at-latest", null,
+                "stop at the latest offsets present when the job starts: the job then ends and event time runs past every tick and retention, as in a file replay (replays, backfills)",
+                (o, v) -> o.kafkaStopAtLatest = true);
+        spec("kafka-property", "KEY=VALUE", "a Kafka client property for the source and sinks (e.g. security.protocol=SASL_SSL); repeatable",
+                (o, v) -> {
+                    int eq = v.indexOf('=');
+                    if (eq <= 0) {
+                        throw new UsageException("--kafka-property needs KEY=VALUE, got '" + v + "'");
+                    }
+                    o.kafkaProperties.put(v.substring(0, eq), v.substring(eq + 1));
+                });
+        spec("kafka-properties-file", "PATH", "Kafka client properties from a file (e.g. a mounted Secret with SASL credentials)",
+                (o, v) -> o.kafkaPropertiesFile = v);
+        spec("transitions-topic", "TOPIC", "write transitions to this Kafka topic (key: the entity, value: SPEC 5 JSON)",
+                (o, v) -> o.transitionsTopic = v);
+        spec("dead-letters-topic", "TOPIC", "write dead letters (rejected and late records) to this Kafka topic",
+                (o, v) -> o.deadLettersTopic = v);
+        spec("delivery", "GUARANTEE", "Kafka delivery: exactly-once (transactions, visible on checkpoint; default) or at-least-once (lower latency)",
+                (o, v) -> o.delivery = oneOf("delivery", v, "exactly-once", "at-least-once"));
+        spec("transactional-id-prefix", "PREFIX", "prefix of the Kafka transactional ids; unique per job on a cluster (default pql-scoring)",
+                (o, v) -> o.transactionalIdPrefix = v);
+        spec("transaction-timeout", "DURATION",
+                "Kafka transaction timeout: above the checkpoint interval plus restart time, at most the broker's transaction.max.timeout.ms (default 10m)",
+                (o, v) -> o.transactionTimeout = duration(v));
+        spec("jdbc-url", "URL", "write transitions and current scores to this database (jdbc:postgresql://host:5432/db)",
+                (o, v) -> o.jdbcUrl = v);
+        spec("jdbc-user", "USER", "database user", (o, v) -> o.jdbcUser = v);
+        spec("jdbc-password-env", "VAR", "environment variable holding the database password (default PQL_JDBC_PASSWORD)",
+                (o, v) -> o.jdbcPasswordEnv = v);
+        spec("jdbc-password-file", "PATH", "file holding the database password (e.g. a mounted Secret); wins over the variable",
+                (o, v) -> o.jdbcPasswordFile = v);
+        spec("jdbc-batch-size", "N", "rows per JDBC batch (default 500)", (o, v) -> o.jdbcBatchSize = positive("jdbc-batch-size", v));
+        spec("jdbc-flush-interval", "DURATION", "flush a partial JDBC batch after this long (default 1s)",
+                (o, v) -> o.jdbcFlushInterval = duration(v));
+        spec("jdbc-max-retries", "N", "retries of a failed JDBC batch before the job fails and restarts (default 5)",
+                (o, v) -> o.jdbcMaxRetries = nonNegative("jdbc-max-retries", v));
     }
 
     /** Thrown for a bad command line; the message says what and how to fix it. */
@@ -120,8 +201,21 @@ public final class JobOptions implements Serializable {
             }
             s.apply.accept(o, value);
         }
-        if (o.inputs.isEmpty()) {
-            throw new UsageException("--input is required\n" + usage());
+        if (o.inputs.isEmpty() && !o.readsKafka()) {
+            throw new UsageException("give --input files or --kafka-topics / --kafka-topic-pattern\n" + usage());
+        }
+        if (!o.inputs.isEmpty() && o.readsKafka()) {
+            throw new UsageException("--input and Kafka topics are exclusive: read files or Kafka, not both");
+        }
+        if (!o.kafkaTopics.isEmpty() && o.kafkaTopicPattern != null) {
+            throw new UsageException("give --kafka-topics or --kafka-topic-pattern, not both");
+        }
+        if (o.kafkaStopAtLatest && !o.readsKafka()) {
+            throw new UsageException("--kafka-stop-at-latest needs --kafka-topics or --kafka-topic-pattern");
+        }
+        boolean usesKafka = o.readsKafka() || o.transitionsTopic != null || o.deadLettersTopic != null;
+        if (usesKafka && o.kafkaBootstrapServers == null) {
+            throw new UsageException("Kafka topics need --kafka-bootstrap-servers");
         }
         return o;
     }
@@ -144,6 +238,27 @@ public final class JobOptions implements Serializable {
             // fall through
         }
         throw new UsageException("--" + name + " needs a positive integer, got '" + v + "'");
+    }
+
+    private static int nonNegative(String name, String v) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new UsageException("--" + name + " needs a non-negative integer, got '" + v + "'");
+    }
+
+    private static String oneOf(String name, String v, String... allowed) {
+        for (String a : allowed) {
+            if (a.equals(v)) {
+                return v;
+            }
+        }
+        throw new UsageException("--" + name + " is one of " + String.join(", ", allowed) + ", got '" + v + "'");
     }
 
     /** Durations as in the model file: a number and one of ms, s, m, h, d. */

@@ -60,7 +60,10 @@ class ReadmeOptionsTest {
             return (Boolean) v ? "on" : "off";
         }
         if (v instanceof Collection) {
-            return ((Collection<?>) v).isEmpty() ? "required" : "`" + v + "`";
+            return ((Collection<?>) v).isEmpty() ? "none" : "`" + v + "`";
+        }
+        if (v instanceof java.util.Map) {
+            return ((java.util.Map<?, ?>) v).isEmpty() ? "none" : "`" + v + "`";
         }
         if (v instanceof Integer && (Integer) v <= 0) {
             return "`parallelism.default`";
@@ -83,7 +86,9 @@ class ReadmeOptionsTest {
                 upper = false;
             }
         }
-        for (String candidate : new String[] {name.toString(), name + "s"}) {
+        String n = name.toString();
+        String plural = n.endsWith("y") ? n.substring(0, n.length() - 1) + "ies" : n + "s";
+        for (String candidate : new String[] {n, plural}) {
             try {
                 Field f = JobOptions.class.getField(candidate);
                 return f.get(o);
