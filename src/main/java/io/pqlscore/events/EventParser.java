@@ -36,6 +36,7 @@ public final class EventParser implements Serializable {
     private final ScoringModel model;
     private final int maxRecordBytes;
     private final int maxDepth;
+    private final int layout;
     private final Set<String> userTraitKeys = new LinkedHashSet<>();
     private final Set<String> accountTraitKeys = new LinkedHashSet<>();
 
@@ -43,6 +44,7 @@ public final class EventParser implements Serializable {
         this.model = model;
         this.maxRecordBytes = maxRecordBytes;
         this.maxDepth = maxDepth;
+        this.layout = model.signalLayout();
         for (Signal s : model.signals()) {
             if (s.trait() != null) {
                 (s.trait().of() == TraitTest.Of.USER ? userTraitKeys : accountTraitKeys).add(s.trait().path().first());
@@ -127,6 +129,7 @@ public final class EventParser implements Serializable {
         }
 
         UsageEvent e = new UsageEvent();
+        e.layout = layout;
         e.type = type;
         e.timestamp = timestamp;
         e.accountId = accountId;

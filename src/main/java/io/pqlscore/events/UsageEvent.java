@@ -28,6 +28,8 @@ public class UsageEvent {
     /** Null when the record has no user (absent, null or empty {@code userId}). */
     public String userId;
     public long timestamp;
+    /** {@link io.pqlscore.model.ScoringModel#signalLayout()} of the model that matched the hits. */
+    public int layout;
 
     public int[] hitSignals = new int[0];
     public String[] hitValues = new String[0];

@@ -76,6 +76,20 @@ public final class ScoringModel implements Serializable {
         return signals;
     }
 
+    /**
+     * A fingerprint of the signal list (ids and kinds, in order): parsed records carry the hit
+     * positions of the model that parsed them, so a record from before a model change that
+     * moved signals must not be read with the new positions.
+     */
+    public int signalLayout() {
+        int h = 17;
+        for (Signal s : signals) {
+            h = 31 * h + s.id().hashCode();
+            h = 31 * h + s.kind().name().hashCode();
+        }
+        return h == 0 ? 1 : h; // 0 is what a record restored from before this field had
+    }
+
     public ScoreScale pql() {
         return pql;
     }

@@ -38,10 +38,10 @@ public final class PatternSignals {
                 continue;
             }
             if (s.scope().scoresUsers()) {
-                all = union(all, detect(ordered, s, true));
+                all = union(all, detect(ordered, s, true, model.signalLayout()));
             }
             if (s.scope().scoresAccounts()) {
-                all = union(all, detect(ordered, s, false));
+                all = union(all, detect(ordered, s, false, model.signalLayout()));
             }
         }
         return all;
@@ -51,17 +51,19 @@ public final class PatternSignals {
         return "pattern-" + s.id() + "-" + (perUser ? "user" : "account");
     }
 
-    private static DataStream<SignalFiring> detect(DataStream<UsageEvent> ordered, Signal s, boolean perUser) {
+    private static DataStream<SignalFiring> detect(DataStream<UsageEvent> ordered, Signal s, boolean perUser,
+            int layout) {
         final int index = s.index();
         final boolean usage = s.kind() == SignalKind.USAGE;
         DataStream<UsageEvent> input = ordered
-                .filter(e -> e.hitIndex(index) >= 0 && (!perUser || e.userId != null))
+                // hit positions are only meaningful under the model that matched them
+                .filter(e -> e.layout == layout && e.hitIndex(index) >= 0 && (!perUser || e.userId != null))
                 .uid("pattern-input-" + uid(s, perUser).substring("pattern-".length()))
                 .name("records for " + s.id() + (perUser ? " per user" : " per account"));
         KeySelector<UsageEvent, String> key = usage
                 ? e -> PatternKeys.of(PatternKeys.entity(e, perUser), e.hitValues[e.hitIndex(index)])
                 : e -> PatternKeys.entity(e, perUser);
-        Pattern<UsageEvent, UsageEvent> pattern = usage ? UsageApproachPattern.of(s) : SequencePattern.of(s);
+        Pattern<UsageEvent, UsageEvent> pattern = usage ? UsageApproachPattern.of(s, layout) : SequencePattern.of(s, layout);
         String last = usage ? UsageApproachPattern.AT_OR_ABOVE : SequencePattern.stepName(s.steps().size() - 1);
         return CEP.pattern(input.keyBy(key, Types.STRING), pattern, new MessageIdOrder())
                 .inEventTime()

@@ -22,12 +22,16 @@ import org.apache.flink.cep.pattern.conditions.SimpleCondition;
 public final class SequencePattern {
     private SequencePattern() {}
 
-    public static Pattern<UsageEvent, UsageEvent> of(Signal signal) {
+    /**
+     * @param layout the running model's {@code signalLayout()}: records matched by another model
+     *     (buffered in CEP across a model change) match no step.
+     */
+    public static Pattern<UsageEvent, UsageEvent> of(Signal signal, int layout) {
         int steps = signal.steps().size();
         Pattern<UsageEvent, UsageEvent> p = Pattern.<UsageEvent>begin(stepName(0), AfterMatchSkipStrategy.skipPastLastEvent())
-                .where(new StepCondition(signal.index(), 0));
+                .where(new StepCondition(signal.index(), 0, layout));
         for (int i = 1; i < steps; i++) {
-            p = p.followedBy(stepName(i)).where(new StepCondition(signal.index(), i));
+            p = p.followedBy(stepName(i)).where(new StepCondition(signal.index(), i, layout));
         }
         return p.within(Duration.ofMillis(signal.withinMs() + 1));
     }
@@ -41,14 +45,19 @@ public final class SequencePattern {
         private static final long serialVersionUID = 1L;
         private final int signal;
         private final long bit;
+        private final int layout;
 
-        StepCondition(int signal, int step) {
+        StepCondition(int signal, int step, int layout) {
             this.signal = signal;
             this.bit = 1L << step;
+            this.layout = layout;
         }
 
         @Override
         public boolean filter(UsageEvent e) {
+            if (e.layout != layout) {
+                return false;
+            }
             int h = e.hitIndex(signal);
             return h >= 0 && (e.hitSteps[h] & bit) != 0;
         }

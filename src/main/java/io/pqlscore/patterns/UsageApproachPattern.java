@@ -21,11 +21,15 @@ public final class UsageApproachPattern {
 
     private UsageApproachPattern() {}
 
-    public static Pattern<UsageEvent, UsageEvent> of(Signal signal) {
+    /**
+     * @param layout the running model's {@code signalLayout()}: readings matched by another model
+     *     (buffered in CEP across a model change) are neither below nor above.
+     */
+    public static Pattern<UsageEvent, UsageEvent> of(Signal signal, int layout) {
         return Pattern.<UsageEvent>begin(BELOW)
-                .where(new RatioCondition(signal.index(), signal.at(), false))
+                .where(new RatioCondition(signal.index(), signal.at(), false, layout))
                 .next(AT_OR_ABOVE)
-                .where(new RatioCondition(signal.index(), signal.at(), true));
+                .where(new RatioCondition(signal.index(), signal.at(), true, layout));
     }
 
     static final class RatioCondition extends SimpleCondition<UsageEvent> {
@@ -33,15 +37,20 @@ public final class UsageApproachPattern {
         private final int signal;
         private final double at;
         private final boolean atOrAbove;
+        private final int layout;
 
-        RatioCondition(int signal, double at, boolean atOrAbove) {
+        RatioCondition(int signal, double at, boolean atOrAbove, int layout) {
             this.signal = signal;
             this.at = at;
             this.atOrAbove = atOrAbove;
+            this.layout = layout;
         }
 
         @Override
         public boolean filter(UsageEvent e) {
+            if (e.layout != layout) {
+                return false;
+            }
             int h = e.hitIndex(signal);
             return h >= 0 && (e.hitRatios[h] >= at) == atOrAbove;
         }

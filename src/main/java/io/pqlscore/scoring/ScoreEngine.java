@@ -51,6 +51,7 @@ public final class ScoreEngine implements Serializable {
     private final double[] caps; // NaN: uncapped
     private final long interval;
     private final long retention;
+    private final int layout;
 
     /** Wall clock for {@code emitted_at}; serializable so the engine can travel in a job graph. */
     public interface WallClock extends Serializable {
@@ -80,6 +81,16 @@ public final class ScoreEngine implements Serializable {
         }
         this.interval = model.time().evaluationIntervalMs();
         this.retention = model.time().retentionMs();
+        this.layout = model.signalLayout();
+    }
+
+    /**
+     * Whether a record's hits were matched by this model. One parsed under a model with other
+     * signals (in flight when the job was restored with a changed model) still counts as a
+     * record (activity, traits, retention) but contributes no signal hits.
+     */
+    public boolean matchedByThisModel(UsageEvent e) {
+        return e.layout == layout;
     }
 
     public ScoringModel model() {
@@ -114,10 +125,15 @@ public final class ScoreEngine implements Serializable {
 
         boolean[] accFiring = new boolean[signals.length];
         boolean[] userFiring = new boolean[signals.length];
+        boolean hits = matchedByThisModel(e);
         if (e.isActivity()) {
-            applyHits(e, acc, false, accFiring);
+            if (hits) {
+                applyHits(e, acc, false, accFiring);
+            }
             if (user != null) {
-                applyHits(e, user, true, userFiring);
+                if (hits) {
+                    applyHits(e, user, true, userFiring);
+                }
                 user.lastActivityAt = t;
                 trackActiveUser(account, userId, t);
             }

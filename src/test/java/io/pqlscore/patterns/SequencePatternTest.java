@@ -322,7 +322,9 @@ class SequencePatternTest {
             this.parser = new EventParser(model);
             this.bound = model.time().maxOutOfOrdernessMs();
             boolean usage = signal.kind() == SignalKind.USAGE;
-            Pattern<UsageEvent, UsageEvent> pattern = usage ? UsageApproachPattern.of(signal) : SequencePattern.of(signal);
+            int layout = model.signalLayout();
+            Pattern<UsageEvent, UsageEvent> pattern = usage ? UsageApproachPattern.of(signal, layout)
+                    : SequencePattern.of(signal, layout);
             String last = usage ? UsageApproachPattern.AT_OR_ABOVE : SequencePattern.stepName(signal.steps().size() - 1);
             final int index = signal.index();
             final boolean user = perUser;
