@@ -2,19 +2,41 @@ package io.pqlscore.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pqlscore.events.JsonValues;
+import io.pqlscore.events.Timestamps;
+import io.pqlscore.jdbc.ApplySchema;
 import io.pqlscore.ops.Connectors;
 import io.pqlscore.ops.JobOptions;
 import io.pqlscore.pipeline.ScoringPipeline;
+import io.pqlscore.scoring.CurrentScore;
+import io.pqlscore.sinks.OutputJson;
 import io.pqlscore.testing.EmbeddedKafka;
+import io.pqlscore.testing.EmbeddedPostgres;
+import io.pqlscore.testing.ExpectedTransition;
+import io.pqlscore.testing.JobRun;
+import io.pqlscore.testing.Shared;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
 import java.util.function.IntSupplier;
@@ -33,6 +55,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +64,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Exactly-once across a failure: the job is killed mid-stream and a new job restored from its
  * last checkpoint, and a {@code read_committed} consumer still finds every transition exactly
- * once, none missing, none repeated.
+ * once, none missing, none repeated; so do the PostgreSQL tables the same jobs write at the same
+ * time (an embedded PostgreSQL, at-least-once JDBC sinks with idempotent statements).
  *
  * <p><b>How.</b> Conformance case {@code 11-generated} goes to a 3-partition topic (keyed by
  * account) in three parts. The first job (unbounded, fixed-delay restart strategy, checkpoints
@@ -72,6 +97,22 @@ import org.junit.jupiter.api.io.TempDir;
  * is there once, and, reading {@code read_uncommitted}, that the topic does hold more transition
  * records than were committed: the first job's aborted output, which the restored job produced
  * again, i.e. the replay really happened and the transactions kept it from being seen twice.
+ *
+ * <p><b>The tables.</b> Both jobs also write {@code pql_transitions} and
+ * {@code pql_current_scores} ({@link io.pqlscore.jdbc.JdbcSinks}, schema applied with
+ * {@link ApplySchema}). The JDBC sinks are at-least-once: rows the first job wrote after its
+ * checkpoint stay in the tables when it is killed, and the restored job writes them again. Before
+ * the kill the test waits until the table holds more transitions than the topic held right after
+ * the checkpoint (which is at least everything from before the checkpoint's barrier), so such rows
+ * are really there. In the end {@code pql_transitions} must hold exactly the case's 378
+ * transitions, each {@code event_id} once, the same {@code event_id}s as the topic, each row with
+ * the topic record's fields. The one field allowed to differ is {@code emitted_at}: a replayed
+ * row keeps the first job's, while the topic holds the restored job's committed copy; the test
+ * checks that exactly the rows in the table at the kill that the restored job produced again
+ * differ so, and that there are some. {@code pql_current_scores} must hold one row per entity,
+ * equal to the latest score of an uninterrupted bounded run of the same case (a reference run on
+ * the file, collected), so every entity of the case is forgotten at tier none (rows of the
+ * far-future end-of-test accounts, which normally have none, are left out).
  */
 class KafkaExactlyOnceRecoveryTest {
 
@@ -90,16 +131,46 @@ class KafkaExactlyOnceRecoveryTest {
     @TempDir
     Path checkpoints;
 
+    @TempDir
+    static Path secrets;
+
+    static EmbeddedPostgres pg;
+    /** {@code --jdbc-url/--jdbc-user/--jdbc-password-file} of the embedded PostgreSQL. */
+    static String[] jdbc;
+
+    @BeforeAll
+    static void startPostgresAndApplySchema() throws Exception {
+        pg = EmbeddedPostgres.launch();
+        Path passwordFile = secrets.resolve("pg-password");
+        Files.writeString(passwordFile, pg.password());
+        jdbc = new String[] {"--jdbc-url", pg.jdbcUrl(), "--jdbc-user", pg.user(), "--jdbc-password-file",
+                passwordFile.toString()};
+        assertThat(ApplySchema.run(jdbc, System.out, System.err)).as("schema applied").isZero();
+    }
+
+    @AfterAll
+    static void stopPostgres() {
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
     @Test
     void restoredJobLeavesExactlyTheTransitionsOfAnUninterruptedRun(@InjectClusterClient ClusterClient<?> cluster)
             throws Exception {
         long t0 = System.nanoTime();
         GeneratedCase generated = GeneratedCase.load();
+        // the oracle of the scores table: an uninterrupted bounded run of the case, collected
+        JobRun reference = JobRun.run(generated.model,
+                Shared.conformance().resolve("cases").resolve(GeneratedCase.NAME + ".events.jsonl"), 2);
+        assertThat(ExpectedTransition.diff(generated.expected,
+                reference.transitions.stream().map(ExpectedTransition::of).toList())).as("the reference run").isEmpty();
+        long referenceRunMs = (System.nanoTime() - t0) / 1_000_000;
         try (EmbeddedKafka kafka = new EmbeddedKafka().start()) {
             kafka.createTopic(INPUT, PARTITIONS);
             kafka.createTopic(TRANSITIONS, PARTITIONS);
             kafka.createTopic(DEAD_LETTERS, 1);
-            JobOptions options = JobOptions.parse(
+            List<String> args = new ArrayList<>(List.of(
                     "--model", generated.modelPath.toString(),
                     "--kafka-bootstrap-servers", kafka.bootstrapServers(),
                     "--kafka-topics", INPUT,
@@ -109,7 +180,10 @@ class KafkaExactlyOnceRecoveryTest {
                     "--dead-letters-topic", DEAD_LETTERS,
                     "--transactional-id-prefix", "recovery",
                     "--idle-timeout", "10m",
-                    "--parallelism", "2");
+                    "--parallelism", "2",
+                    "--jdbc-flush-interval", "200ms"));
+            args.addAll(List.of(jdbc));
+            JobOptions options = JobOptions.parse(args.toArray(new String[0]));
             List<byte[]> lines = generated.lines;
             List<RecordMetadata> written = new ArrayList<>();
 
@@ -126,9 +200,16 @@ class KafkaExactlyOnceRecoveryTest {
 
             // part 2, until output beyond the checkpoint is in the topic: then kill
             written.addAll(kafka.produce(INPUT, lines.subList(PART_2, PART_3), GeneratedCase::accountKey));
-            int storedAtKill = awaitCount(() -> stored(kafka), n -> n > storedAtCheckpoint, "output after the checkpoint");
+            awaitCount(() -> stored(kafka), n -> n > storedAtCheckpoint, "output after the checkpoint");
+            // The topic held at least every transition from before the barrier once the checkpoint
+            // completed: more rows than that in the table means rows from after it.
+            awaitCount(() -> rowCount("pql_transitions"), n -> n > storedAtCheckpoint,
+                    "rows from after the checkpoint in pql_transitions");
+            int storedAtKill = stored(kafka);
             first.cancel().get(30, TimeUnit.SECONDS);
             awaitTerminal(first);
+            Map<String, Long> tableAtKill = emittedAtById();
+            long restoredJobStarted = System.currentTimeMillis();
             Path restoreFrom = latestCheckpoint().orElseThrow();
             assertThat(restoreFrom.getFileName().toString()).isEqualTo("chk-" + checkpointId);
 
@@ -148,21 +229,217 @@ class KafkaExactlyOnceRecoveryTest {
             sleep(1500); // a few more checkpoints: anything extra would be committed by now
             List<EmbeddedKafka.Record> transitionsLater =
                     kafka.consumeCommitted(TRANSITIONS, generated.expected.size(), Duration.ofSeconds(10));
+            // The JDBC sinks flush at every checkpoint (300 ms) and after 200 ms: wait until the last
+            // score rows are in (the comparison below says what differs if they never are).
+            Map<String, String> expectedScores = latestScores(reference.scores);
+            long scoresDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!scoreRows(new TreeMap<>()).equals(expectedScores) && System.nanoTime() < scoresDeadline) {
+                sleep(100);
+            }
             second.cancel().get(30, TimeUnit.SECONDS);
             awaitTerminal(second);
             int stored = stored(kafka);
             int aborted = storedAtKill - storedAtCheckpoint;
             System.out.printf("recovery test: checkpoint %d after %d records (%d transitions written, at least %d "
                     + "committed); first job killed after %d records, with at least %d transitions in transactions that "
-                    + "never commit; %d transitions committed in the end, %d transition records in the topic "
-                    + "(aborted ones included); %d s%n", checkpointId, PART_2, storedAtCheckpoint, committedByCheckpoint,
-                    PART_3, aborted, transitions.size(), stored, (System.nanoTime() - t0) / 1_000_000_000);
+                    + "never commit and %d rows in pql_transitions; %d transitions committed in the end, %d transition "
+                    + "records in the topic (aborted ones included); %.1f s (reference run %.1f s)%n", checkpointId, PART_2,
+                    storedAtCheckpoint, committedByCheckpoint, PART_3, aborted, tableAtKill.size(), transitions.size(), stored,
+                    (System.nanoTime() - t0) / 1e9, referenceRunMs / 1e3);
 
             generated.assertTransitions(transitions);
             assertThat(transitionsLater).as("committed transitions a few checkpoints later").hasSameSizeAs(transitions);
             generated.assertDeadLetters(deadLetters, INPUT, written);
             assertThat(stored).as("transition records including aborted ones: the first job's output after its "
                     + "checkpoint was written, and only its replay was committed").isGreaterThanOrEqualTo(transitions.size() + aborted);
+
+            assertTransitionsTable(generated, transitions, tableAtKill, restoredJobStarted);
+            assertScoresTable(expectedScores);
+        }
+    }
+
+    /**
+     * {@code pql_transitions}: exactly the case's transitions, each event_id once, the topic's
+     * event_ids, each row with its topic record's fields; {@code emitted_at} differs exactly for
+     * the rows the first job wrote after its checkpoint and the restored job produced again.
+     */
+    private static void assertTransitionsTable(GeneratedCase generated, List<EmbeddedKafka.Record> topic,
+            Map<String, Long> tableAtKill, long restoredJobStarted) throws SQLException {
+        Map<String, ObjectNode> rows = transitionRows();
+        assertThat(rowCount("pql_transitions")).as("rows in pql_transitions").isEqualTo(378);
+        assertThat(rowCount("(SELECT DISTINCT event_id FROM pql_transitions) t")).as("distinct event_ids").isEqualTo(378);
+        assertThat(rows).hasSize(generated.expected.size());
+        assertThat(ExpectedTransition.diff(generated.expected, rows.values().stream().map(ExpectedTransition::of).toList()))
+                .as("differences between pql_transitions and " + GeneratedCase.NAME).isEmpty();
+
+        Map<String, JsonNode> topicById = new TreeMap<>();
+        for (EmbeddedKafka.Record r : topic) {
+            JsonNode v = GeneratedCase.json(r);
+            assertThat(topicById.put(v.get("event_id").asText(), v)).as("event_id once in the topic: " + r).isNull();
+        }
+        assertThat(new TreeSet<>(rows.keySet())).as("event_ids of the table and of the topic").isEqualTo(topicById.keySet());
+
+        Map<String, String> tableFields = new TreeMap<>();
+        Map<String, String> topicFields = new TreeMap<>();
+        Set<String> keptFirstEmittedAt = new TreeSet<>();
+        for (Map.Entry<String, ObjectNode> e : rows.entrySet()) {
+            ObjectNode row = e.getValue().deepCopy();
+            ObjectNode record = topicById.get(e.getKey()).deepCopy();
+            long rowEmitted = Timestamps.parseMillis(row.remove("emitted_at").asText());
+            long recordEmitted = Timestamps.parseMillis(record.remove("emitted_at").asText());
+            tableFields.put(e.getKey(), JsonValues.canonicalJson(row));
+            topicFields.put(e.getKey(), JsonValues.canonicalJson(record));
+            assertThat(rowEmitted).as("emitted_at of " + e.getKey() + ": the table's is the first one")
+                    .isLessThanOrEqualTo(recordEmitted);
+            if (rowEmitted < recordEmitted) {
+                keptFirstEmittedAt.add(e.getKey());
+            }
+        }
+        assertThat(tableFields).as("every field but emitted_at, table against topic").isEqualTo(topicFields);
+
+        // rows in the table at the kill that the restored job produced again (its committed copy is the topic's)
+        Set<String> replayed = new TreeSet<>();
+        tableAtKill.forEach((id, emitted) -> {
+            long recordEmitted = Timestamps.parseMillis(topicById.get(id).get("emitted_at").asText());
+            if (recordEmitted >= restoredJobStarted) {
+                replayed.add(id);
+                assertThat(emitted).as("first emitted_at of " + id).isLessThan(restoredJobStarted);
+            }
+        });
+        System.out.printf("recovery test: %d rows of pql_transitions were written by the first job after its checkpoint "
+                + "and again by the restored job; they kept their first emitted_at%n", replayed.size());
+        assertThat(replayed).as("rows the first job wrote after its checkpoint, written again by the restored job").isNotEmpty();
+        assertThat(keptFirstEmittedAt).as("rows whose emitted_at is older than the topic's: exactly the replayed ones")
+                .isEqualTo(replayed);
+    }
+
+    /**
+     * {@code pql_current_scores}: one row per entity, the latest of the uninterrupted reference
+     * run (every case entity forgotten, at tier none); the far-future end-of-test accounts aside.
+     */
+    private static void assertScoresTable(Map<String, String> expected) {
+        Map<String, String> endOfTest = new TreeMap<>();
+        Map<String, String> actual = scoreRows(endOfTest);
+        assertThat(actual).as("pql_current_scores against the latest scores of an uninterrupted run").isEqualTo(expected);
+        assertThat(actual.values()).as("every entity of the case forgotten at the end, at tier none")
+                .allMatch(row -> row.contains("\"forgotten\":true") && row.contains("\"tier\":\"none\""));
+        assertThat(actual.keySet()).anyMatch(k -> k.startsWith("pqa|")).anyMatch(k -> k.startsWith("pql|"));
+        // The end-of-test records themselves wait for a watermark past 2030 that never comes, so
+        // they normally leave no row; if they were scored, their row is theirs alone.
+        assertThat(endOfTest.keySet()).as("end-of-test accounts in pql_current_scores").allMatch(k -> k.startsWith("pqa|"));
+        for (String row : endOfTest.values()) {
+            assertThat(JsonValues.parse(row).get("as_of").asText()).isEqualTo("2030-01-01T00:00:00.000Z");
+        }
+    }
+
+    /**
+     * {@code pql_current_scores} in the JSON shape of SPEC 5, by entity; the rows of the
+     * end-of-test accounts go to {@code endOfTest}.
+     */
+    private static Map<String, String> scoreRows(Map<String, String> endOfTest) {
+        Map<String, String> actual = new TreeMap<>();
+        try (Connection c = pg.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT * FROM pql_current_scores")) {
+            while (rs.next()) {
+                ObjectNode n = JsonValues.MAPPER.createObjectNode();
+                n.put("kind", rs.getString("kind"));
+                n.put("account_id", rs.getString("account_id"));
+                n.put("user_id", rs.getString("user_id"));
+                n.put("tier", rs.getString("tier"));
+                n.put("score", rs.getBigDecimal("score"));
+                n.put("as_of", time(rs, "as_of"));
+                n.put("model_id", rs.getString("model_id"));
+                n.put("model_version", rs.getString("model_version"));
+                n.set("breakdown", JsonValues.parse(rs.getString("breakdown")));
+                n.put("forgotten", rs.getBoolean("forgotten"));
+                String key = scoreKey(rs.getString("kind"), rs.getString("account_id"), rs.getString("user_id"));
+                Map<String, String> into = rs.getString("account_id").startsWith("zz-end-of-test-") ? endOfTest : actual;
+                assertThat(into.put(key, JsonValues.canonicalJson(n))).as("one row per entity: " + key).isNull();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return actual;
+    }
+
+    /** The latest score of each entity (the last one of equal as_of), as SPEC 5 JSON, by entity. */
+    private static Map<String, String> latestScores(List<CurrentScore> scores) {
+        Map<String, CurrentScore> latest = new LinkedHashMap<>();
+        for (CurrentScore cs : scores) {
+            latest.merge(scoreKey(cs.kind, cs.accountId, cs.userId), cs, (old, neu) -> neu.asOf >= old.asOf ? neu : old);
+        }
+        Map<String, String> out = new TreeMap<>();
+        latest.forEach((k, cs) -> out.put(k, JsonValues.canonicalJson(OutputJson.currentScore(cs))));
+        return out;
+    }
+
+    private static String scoreKey(String kind, String accountId, String userId) {
+        return kind + "|" + accountId + "|" + (userId == null ? "" : userId);
+    }
+
+    /** {@code pql_transitions}, each row in the JSON shape of SPEC 5 (routing nested), by event_id. */
+    private static Map<String, ObjectNode> transitionRows() throws SQLException {
+        Map<String, ObjectNode> out = new HashMap<>();
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            s.execute("SET IntervalStyle = iso_8601");
+            try (ResultSet rs = s.executeQuery("SELECT * FROM pql_transitions")) {
+                while (rs.next()) {
+                    ObjectNode n = JsonValues.MAPPER.createObjectNode();
+                    n.put("event_id", rs.getString("event_id"));
+                    for (String col : List.of("kind", "account_id", "user_id", "tier_from", "tier_to", "direction")) {
+                        n.put(col, rs.getString(col));
+                    }
+                    n.put("score", rs.getBigDecimal("score"));
+                    n.put("occurred_at", time(rs, "occurred_at"));
+                    n.put("cause", rs.getString("cause"));
+                    n.put("emitted_at", time(rs, "emitted_at"));
+                    n.put("model_id", rs.getString("model_id"));
+                    n.put("model_version", rs.getString("model_version"));
+                    n.set("breakdown", JsonValues.parse(rs.getString("breakdown")));
+                    n.set("top_signals", JsonValues.parse(rs.getString("top_signals")));
+                    Object active = rs.getObject("active_users_7d");
+                    if (active == null) {
+                        n.putNull("active_users_7d");
+                    } else {
+                        n.put("active_users_7d", ((Number) active).intValue());
+                    }
+                    n.set("traits", JsonValues.parse(rs.getString("traits")));
+                    ObjectNode routing = n.putObject("routing");
+                    routing.put("route", rs.getString("route"));
+                    routing.put("sla", rs.getString("sla"));
+                    routing.put("respond_by", time(rs, "respond_by"));
+                    assertThat(out.put(rs.getString("event_id"), n)).as("event_id once in the table").isNull();
+                }
+            }
+        }
+        return out;
+    }
+
+    /** event_id to emitted_at (epoch millis) of every row of {@code pql_transitions}. */
+    private static Map<String, Long> emittedAtById() throws SQLException {
+        Map<String, Long> out = new TreeMap<>();
+        try (Connection c = pg.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT event_id, emitted_at FROM pql_transitions")) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getObject(2, OffsetDateTime.class).toInstant().toEpochMilli());
+            }
+        }
+        return out;
+    }
+
+    private static String time(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : Timestamps.format(t.toInstant().toEpochMilli());
+    }
+
+    /** {@code SELECT count(*) FROM <from>}. */
+    private static int rowCount(String from) {
+        try (Connection c = pg.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM " + from)) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
