@@ -102,12 +102,14 @@ class ModelChangeInFlightTest {
                   pqa: {tiers: [{name: pqa, min: 50, route: enterprise}]}
                 """;
         ScoringModel model = ModelLoader.parse(seq, "seq");
-        UsageEvent e = ping(model);
-        IterativeCondition<UsageEvent> first = SequencePattern.of(model.signals().get(0), model.signalLayout()).getPrevious() == null
-                ? SequencePattern.of(model.signals().get(0), model.signalLayout()).getCondition()
-                : SequencePattern.of(model.signals().get(0), model.signalLayout()).getPrevious().getCondition();
-        assertThat(((SimpleCondition<UsageEvent>) first).filter(e)).isTrue();
+        String pong = "{\"type\":\"track\",\"event\":\"Pong\",\"messageId\":\"m1\",\"userId\":\"u1\","
+                + "\"timestamp\":\"2026-03-02T09:00:00Z\",\"context\":{\"groupId\":\"a1\"}}";
+        UsageEvent e = new EventParser(model).parse(pong.getBytes(StandardCharsets.UTF_8), new SourcePosition("t", 0, 1)).event;
+        // the pattern returned is its last step: Pong
+        IterativeCondition<UsageEvent> last = SequencePattern.of(model.signals().get(0), model.signalLayout()).getCondition();
+        SimpleCondition<UsageEvent> first = (SimpleCondition<UsageEvent>) last;
+        assertThat(first.filter(e)).isTrue();
         e.layout = model.signalLayout() + 1;
-        assertThat(((SimpleCondition<UsageEvent>) first).filter(e)).isFalse();
+        assertThat(first.filter(e)).isFalse();
     }
 }
