@@ -71,25 +71,31 @@ import org.apache.flink.streaming.api.graph.StreamGraphHasherV2;
 /**
  * Measures the keyed state each operator of the real job holds after a long run. A measurement
  * tool, not a test (surefire does not pick it up: no {@code *Test} name, no JUnit annotations).
+ * Results and how to read them: {@code docs/measurements/state-size.md}.
  *
  * <ol>
  *   <li>Generates {@code EVENTS} synthetic events over {@code ACCOUNTS} accounts
- *       ({@link SyntheticEvents}, fixed seed) into a temp directory.</li>
+ *       ({@link SyntheticEvents}, fixed seed) into a temp directory, followed by a short
+ *       "watermark tail" of one extra account that carries the watermark past the last event
+ *       (a file source emits watermarks periodically, never when a split ends).</li>
  *   <li>Runs the job ({@link ScoringPipeline}, default model, file source in
  *       {@code --continuous} mode so it never ends and the final watermark never clears state)
  *       on a local MiniCluster with RocksDB, outputs into discarding sinks.</li>
- *   <li>Waits until every record is read, the scorer's watermark has reached the last event
- *       time minus the out-of-orderness bound, and no operator has taken a record for 10 s.</li>
+ *   <li>Waits until every record is read, the scorer's watermark has passed the last synthetic
+ *       event, and for 10 s no operator has taken or emitted a record and no task was busy.</li>
  *   <li>Takes a full (non-incremental) canonical savepoint, cancels the job, and reads the
  *       savepoint back: per operator the total bytes, and for keyed state, per state, the entries,
- *       distinct keys and bytes, read with Flink's own full-snapshot reader. For CEP operators it
- *       also deserializes each key's {@code NFAState} to count partial matches.</li>
+ *       distinct keys and bytes, read with Flink's own full-snapshot reader; timers by due time;
+ *       for CEP operators each key's {@code NFAState}, to count partial matches and their age.
+ *       The tail account's entries are left out of every number.</li>
  * </ol>
  *
  * <pre>mvn -q test-compile exec:exec -Dexec.mainClass=io.pqlscore.bench.StateSizeMeasurement \
  *     -Dexec.argline="10000 1000000 2"</pre>
  *
- * Arguments: ACCOUNTS (10000) EVENTS (1000000) PARALLELISM (2) [SEED (42)].
+ * Arguments: ACCOUNTS (10000) EVENTS (1000000) PARALLELISM (2) [SEED (42)]. Or
+ * {@code --analyse SAVEPOINT_DIR WATERMARK ACCOUNTS EVENTS PARALLELISM [SEED]} to read the
+ * savepoint of an earlier run again (the run prints this line).
  */
 public final class StateSizeMeasurement {
     private static final Duration QUIET = Duration.ofSeconds(10);
@@ -112,6 +118,13 @@ public final class StateSizeMeasurement {
     }
 
     private static void run(String[] args) throws Exception {
+        if (args.length == 1 && args[0].trim().contains(" ")) {
+            args = args[0].trim().split("\\s+"); // an exec plugin that passes exec.argline as one argument
+        }
+        if (args.length > 0 && args[0].equals("--analyse")) {
+            analyseOnly(args);
+            return;
+        }
         int accounts = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         long events = args.length > 1 ? Long.parseLong(args[1]) : 1_000_000L;
         int parallelism = args.length > 2 ? Integer.parseInt(args[2]) : 2;
@@ -143,6 +156,7 @@ public final class StateSizeMeasurement {
         reporter.addToConfiguration(conf);
 
         String savepoint;
+        long watermark;
         MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
                 .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(parallelism).build());
         try {
@@ -161,7 +175,7 @@ public final class StateSizeMeasurement {
             graph.setJobName("pqlscore state-size measurement");
             long t1 = System.nanoTime();
             JobID job = cluster.submitJob(graph).get().getJobID();
-            waitUntilQuiet(cluster, reporter, job, stats.events + stats.tailRecords, stats.maxTimestamp);
+            watermark = waitUntilQuiet(cluster, reporter, job, stats.events + stats.tailRecords, stats.maxTimestamp);
             System.out.printf(Locale.ROOT, "job processed the input in %.1f s (including %d s of quiet wait)%n",
                     secs(t1), QUIET.toSeconds());
             printCounters(reporter, job);
@@ -176,7 +190,9 @@ public final class StateSizeMeasurement {
 
         long t3 = System.nanoTime();
         Path savepointDir = Paths.get(URI.create(savepoint.startsWith("file:") ? savepoint : "file:" + savepoint));
-        analyse(savepointDir, model, stats, parallelism);
+        System.out.printf("(to analyse this savepoint again: --analyse %s %s %d %d %d %d)%n", savepointDir,
+                Instant.ofEpochMilli(watermark), accounts, events, parallelism, seed);
+        analyse(savepointDir, model, stats, parallelism, watermark);
         System.out.printf(Locale.ROOT, "savepoint analysed in %.1f s; whole run %.1f s; work dir %s%n", secs(t3),
                 secs(started), work);
     }
@@ -348,6 +364,8 @@ public final class StateSizeMeasurement {
         long keyBytes;
         long valueBytes;
         final Set<String> keys = new HashSet<>();
+        /** Timers only: how many are due within each of {@link #DUE_BUCKETS} after the watermark. */
+        final long[] due = new long[DUE_BUCKETS.length + 1];
 
         StateStats(String name, String type) {
             this.name = name;
@@ -359,6 +377,11 @@ public final class StateSizeMeasurement {
         }
     }
 
+    /** Upper ends of the timer due-time buckets, relative to the watermark at the savepoint. */
+    static final long[] DUE_BUCKETS = {0, 3_600_000L, 86_400_000L, 14 * 86_400_000L, 30 * 86_400_000L,
+        90 * 86_400_000L};
+    static final String[] DUE_LABELS = {"<=0 (overdue)", "<=1h", "<=1d", "<=14d", "<=30d", "<=90d", ">90d"};
+
     /** Per CEP operator: partial matches found in the keys' NFAState. */
     private static final class NfaStats {
         long keys;
@@ -366,6 +389,11 @@ public final class StateSizeMeasurement {
         long startStates;
         long completedMatches;
         long max;
+        /** The oldest partial match: watermark minus its first event's time. */
+        long maxAgeMs = Long.MIN_VALUE;
+        /** Partial matches whose first event is more than {@code within} behind the watermark. */
+        long olderThanWithin;
+        Long withinMs;
         final TreeMap<Long, Long> histogram = new TreeMap<>();
     }
 
@@ -384,18 +412,51 @@ public final class StateSizeMeasurement {
         NfaStats nfa;
     }
 
-    private static void analyse(Path savepointDir, ScoringModel model, SyntheticEvents.Stats stats, int parallelism)
-            throws Exception {
+    /**
+     * {@code --analyse SAVEPOINT_DIR WATERMARK ACCOUNTS EVENTS PARALLELISM [SEED]}: reads a savepoint of an
+     * earlier run again (the input's statistics are regenerated, deterministically).
+     */
+    private static void analyseOnly(String[] args) throws Exception {
+        Path savepointDir = Paths.get(args[1]);
+        long watermark = Instant.parse(args[2]).toEpochMilli();
+        int accounts = Integer.parseInt(args[3]);
+        long events = Long.parseLong(args[4]);
+        int parallelism = Integer.parseInt(args[5]);
+        long seed = args.length > 6 ? Long.parseLong(args[6]) : 42L;
+        Path tmp = Files.createTempFile("pqlscore-events-", ".jsonl");
+        SyntheticEvents.Stats stats;
+        try {
+            stats = SyntheticEvents.generate(accounts, events, seed, tmp, TAIL_RECORDS);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        System.out.println("  " + stats);
+        analyse(savepointDir, ModelLoader.loadDefault(), stats, parallelism, watermark);
+    }
+
+    private static void analyse(Path savepointDir, ScoringModel model, SyntheticEvents.Stats stats, int parallelism,
+            long watermark) throws Exception {
         CheckpointMetadata metadata;
         try (InputStream in = Files.newInputStream(savepointDir.resolve("_metadata"))) {
             metadata = Checkpoints.loadCheckpointMetadata(new DataInputStream(in),
                     StateSizeMeasurement.class.getClassLoader(), savepointDir.toUri().toString());
         }
         Map<OperatorID, String> known = knownUids(model);
+        Map<String, Long> withinByUid = new HashMap<>();
+        for (Signal sig : model.signals()) {
+            if (sig.kind() == SignalKind.SEQUENCE) {
+                withinByUid.put(PatternSignals.uid(sig, true), sig.withinMs());
+                withinByUid.put(PatternSignals.uid(sig, false), sig.withinMs());
+            }
+        }
+        int fromMetadata = 0;
+        int byHashToo = 0;
         List<OperatorReport> reports = new ArrayList<>();
         for (OperatorState op : metadata.getOperatorStates()) {
             OperatorReport r = new OperatorReport();
             String byHash = known.get(op.getOperatorID());
+            fromMetadata += op.getOperatorUid().filter(u -> !u.isEmpty()).isPresent() ? 1 : 0;
+            byHashToo += byHash != null ? 1 : 0;
             r.uid = op.getOperatorUid().filter(u -> !u.isEmpty()).orElse(byHash != null ? byHash : op.getOperatorID()
                     + " (unknown uid)");
             if (byHash != null && !byHash.equals(r.uid)) {
@@ -411,14 +472,17 @@ public final class StateSizeMeasurement {
                 keyedHandles.addAll(s.getManagedKeyedState());
             }
             if (!keyedHandles.isEmpty()) {
-                readKeyed(r, keyedHandles, op.getMaxParallelism());
+                readKeyed(r, keyedHandles, op.getMaxParallelism(), watermark, withinByUid.get(r.uid));
                 r.keyed -= r.tailBytes;
                 r.total -= r.tailBytes;
             }
             reports.add(r);
         }
         reports.sort((a, b) -> Long.compare(b.total, a.total));
-        print(reports, stats, parallelism, savepointDir);
+        System.out.printf("operator uids: %d of %d operators carry their uid in the savepoint metadata; %d match the "
+                + "OperatorID hashed from a uid of the job (StreamGraphHasherV2), with no disagreement unless flagged%n",
+                fromMetadata, reports.size(), byHashToo);
+        print(reports, stats, parallelism, savepointDir, watermark);
     }
 
     private static long size(Collection<? extends StateObject> handles) {
@@ -429,14 +493,16 @@ public final class StateSizeMeasurement {
         return n;
     }
 
-    private static void readKeyed(OperatorReport r, List<KeyedStateHandle> handles, int maxParallelism)
-            throws Exception {
+    private static void readKeyed(OperatorReport r, List<KeyedStateHandle> handles, int maxParallelism,
+            long watermark, Long withinMs) throws Exception {
         int prefix = CompositeKeySerializationUtils.computeRequiredBytesInKeyGroupPrefix(maxParallelism);
         FullSnapshotRestoreOperation<String> restore = new FullSnapshotRestoreOperation<>(
                 KeyGroupRange.of(0, maxParallelism - 1), StateSizeMeasurement.class.getClassLoader(), handles,
                 StateSerializerProvider.fromNewRegisteredSerializer(StringSerializer.INSTANCE));
         DataInputDeserializer in = new DataInputDeserializer();
         Map<String, long[]> partialByKey = new HashMap<>();
+        long maxAge = Long.MIN_VALUE;
+        long olderThanWithin = 0;
         try (ThrowingIterator<SavepointRestoreResult> results = restore.restore()) {
             while (results.hasNext()) {
                 SavepointRestoreResult result = results.next();
@@ -482,6 +548,15 @@ public final class StateSizeMeasurement {
                                     continue;
                                 }
                                 st.keys.add(key);
+                                if ("PRIORITY_QUEUE".equals(st.type) && k.length >= prefix + Long.BYTES) {
+                                    in.setBuffer(k, prefix, Long.BYTES);
+                                    long due = in.readLong() ^ Long.MIN_VALUE; // TimerSerializer flips the sign bit
+                                    int b = 0;
+                                    while (b < DUE_BUCKETS.length && due - watermark > DUE_BUCKETS[b]) {
+                                        b++;
+                                    }
+                                    st.due[b]++;
+                                }
                                 r.bytesPerKey.merge(key, (long) k.length + v.length + 8, Long::sum);
                                 if (nfaSerializer[id] != null) {
                                     in.setBuffer(v);
@@ -493,6 +568,11 @@ public final class StateSizeMeasurement {
                                             start++;
                                         } else {
                                             partial++;
+                                            long age = watermark - c.getStartTimestamp();
+                                            maxAge = Math.max(maxAge, age);
+                                            if (withinMs != null && age > withinMs) {
+                                                olderThanWithin++;
+                                            }
                                         }
                                     }
                                     partialByKey.put(key, new long[] {partial, start, nfa.getCompletedMatches().size()});
@@ -513,6 +593,9 @@ public final class StateSizeMeasurement {
                 n.max = Math.max(n.max, p[0]);
                 n.histogram.merge(bucket(p[0]), 1L, Long::sum);
             }
+            n.maxAgeMs = maxAge;
+            n.olderThanWithin = olderThanWithin;
+            n.withinMs = withinMs;
             r.nfa = n;
         }
     }
@@ -532,7 +615,7 @@ public final class StateSizeMeasurement {
     // Printing
 
     private static void print(List<OperatorReport> reports, SyntheticEvents.Stats stats, int parallelism,
-            Path savepointDir) throws IOException {
+            Path savepointDir, long watermark) throws IOException {
         long onDisk;
         try (Stream<Path> files = Files.walk(savepointDir)) {
             onDisk = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
@@ -540,8 +623,9 @@ public final class StateSizeMeasurement {
         System.out.println();
         System.out.printf(Locale.ROOT, "== State after %d events over %d accounts, %d identified users "
                 + "(%d usage (user, metric) keys, %d usage (account, metric) keys), parallelism %d, RocksDB, "
-                + "full canonical savepoint: %s on disk (tail account included)%n", stats.events, stats.accounts, stats.users,
-                stats.usageUserMetricKeys, stats.usageAccountMetricKeys, parallelism, bytes(onDisk));
+                + "full canonical savepoint: %s on disk (tail account included); watermark at the savepoint %s%n",
+                stats.events, stats.accounts, stats.users,
+                stats.usageUserMetricKeys, stats.usageAccountMetricKeys, parallelism, bytes(onDisk), instant(watermark));
         System.out.println();
         System.out.println("| operator (uid) | total | keyed | operator/coord. | keys in state | bytes/key | "
                 + "p99 bytes/key | max bytes/key | bytes/account | bytes/user |");
@@ -593,9 +677,26 @@ public final class StateSizeMeasurement {
         }
 
         System.out.println();
+        System.out.println("| operator (uid) | timers | due after the watermark: " + String.join(" / ", DUE_LABELS)
+                + " |");
+        System.out.println("|---|--:|---|");
+        for (OperatorReport r : reports) {
+            for (StateStats s : r.states.values()) {
+                if (s.type.equals("PRIORITY_QUEUE") && s.entries > 0) {
+                    StringBuilder d = new StringBuilder();
+                    for (long n : s.due) {
+                        d.append(d.length() == 0 ? "" : " / ").append(n);
+                    }
+                    System.out.printf(Locale.ROOT, "| %s | %d | %s |%n", r.uid, s.entries, d);
+                }
+            }
+        }
+
+        System.out.println();
         System.out.println("| CEP operator (uid) | keys with NFA state | partial matches | per key | max per key | "
-                + "keys by partial matches (0 / 1 / 2 / 3-4 / 5-8 / ...) | completed, not yet emitted |");
-        System.out.println("|---|--:|--:|--:|--:|---|--:|");
+                + "keys by partial matches (0 / 1 / 2 / 3-4 / 5-8 / ...) | completed, not yet emitted | "
+                + "oldest partial match | older than within |");
+        System.out.println("|---|--:|--:|--:|--:|---|--:|--:|--:|");
         for (OperatorReport r : reports) {
             if (r.nfa == null) {
                 continue;
@@ -605,8 +706,11 @@ public final class StateSizeMeasurement {
             for (Map.Entry<Long, Long> e : n.histogram.entrySet()) {
                 h.append(h.length() == 0 ? "" : ", ").append(label(e.getKey())).append(": ").append(e.getValue());
             }
-            System.out.printf(Locale.ROOT, "| %s | %d | %d | %.2f | %d | %s | %d |%n", r.uid, n.keys, n.partialMatches,
-                    (double) n.partialMatches / n.keys, n.max, h, n.completedMatches);
+            System.out.printf(Locale.ROOT, "| %s | %d | %d | %.2f | %d | %s | %d | %s | %s |%n", r.uid, n.keys,
+                    n.partialMatches, (double) n.partialMatches / n.keys, n.max, h, n.completedMatches,
+                    n.maxAgeMs == Long.MIN_VALUE ? "-" : String.format(Locale.ROOT, "%.1f d", n.maxAgeMs / 86_400_000.0),
+                    n.withinMs == null ? "no within" : n.olderThanWithin + " (within "
+                    + Duration.ofMillis(n.withinMs).toDays() + " d)");
         }
         System.out.println();
         System.out.println("(sizes: total = all state handles of the operator in the savepoint; keyed = its keyed-state "
