@@ -1,5 +1,6 @@
 package io.pqlscore.events;
 
+import io.pqlscore.ops.Metrics;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -12,8 +13,10 @@ import org.apache.flink.util.OutputTag;
 /**
  * Splits parsed records into valid events and dead letters, and rejects records that arrive at
  * or behind the watermark as {@code late} (SPEC 3). Runs chained to the source, where the raw
- * bytes are still at hand, so every dead letter carries its payload and coordinates. Each reason
- * is a counter: {@code pqlscore.rejected.<reason>}.
+ * bytes are still at hand, so every dead letter carries its payload and coordinates. Metrics
+ * (docs/METRICS.md): {@code pqlscore.events_in}, a counter per reason {@code
+ * pqlscore.rejected.<reason>}, and {@code pqlscore.late}, which counts the late records again
+ * (as does the sequencer's guard) so that one name answers "how many records came too late".
  */
 public class RecordRouter extends ProcessFunction<ParsedRecord, UsageEvent> {
     private static final long serialVersionUID = 1L;
@@ -22,16 +25,18 @@ public class RecordRouter extends ProcessFunction<ParsedRecord, UsageEvent> {
 
     private transient Map<RejectReason, Counter> rejected;
     private transient Counter accepted;
+    private transient Counter late;
 
     @Override
     public void open(OpenContext openContext) {
-        MetricGroup group = getRuntimeContext().getMetricGroup().addGroup("pqlscore");
-        MetricGroup byReason = group.addGroup("rejected");
+        MetricGroup group = Metrics.group(getRuntimeContext().getMetricGroup());
+        MetricGroup byReason = group.addGroup(Metrics.REJECTED);
         rejected = new EnumMap<>(RejectReason.class);
         for (RejectReason r : RejectReason.values()) {
             rejected.put(r, byReason.counter(r.code()));
         }
-        accepted = group.counter("events_in");
+        accepted = group.counter(Metrics.EVENTS_IN);
+        late = group.counter(Metrics.LATE);
     }
 
     @Override
@@ -42,6 +47,7 @@ public class RecordRouter extends ProcessFunction<ParsedRecord, UsageEvent> {
         }
         long watermark = ctx.timerService().currentWatermark();
         if (record.event.timestamp <= watermark) {
+            late.inc();
             reject(EventParser.deadLetter(RejectReason.LATE,
                     "event time " + Timestamps.format(record.event.timestamp) + " is at or behind the watermark "
                             + Timestamps.format(watermark), record.raw, record.position), ctx);

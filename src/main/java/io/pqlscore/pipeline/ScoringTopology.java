@@ -6,6 +6,8 @@ import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.RecordRouter;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.model.ScoringModel;
+import io.pqlscore.ops.LateCounter;
+import io.pqlscore.ops.TierCensus;
 import io.pqlscore.patterns.PatternSignals;
 import io.pqlscore.scoring.AccountScorer;
 import io.pqlscore.scoring.ScorerInput;
@@ -23,10 +25,15 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * Wires the scoring operators between any source of parsed records and any sinks:
  *
  * <pre>
- * records ─▶ RecordRouter ─keyBy(account)─▶ EventSequencer ─┬──────────────────────────────┬─keyBy(account)─▶ AccountScorer ─▶ transitions
- *               │ dead letters                  │ late       └─▶ CEP per sequence/usage ──▶ ┘   (firings)          └─▶ current scores
- *               └───────────────────────────────┴──▶ dead letters      signal and scope
+ * records ─▶ RecordRouter ─keyBy(account)─▶ EventSequencer ─┬──────────────────────────────┬─keyBy(account)─▶ AccountScorer ─▶ transitions ─┬─▶ sinks
+ *               │ dead letters                  │ late       └─▶ CEP per sequence/usage ──▶ ┘   (firings)          │                        └─▶ TierCensus
+ *               │                          LateCounter            signal and scope                                 └─▶ current scores
+ *               └───────────────────────────────┴──▶ dead letters
  * </pre>
+ *
+ * The late records the sequencer's guard finds pass a {@link LateCounter} on their way to the dead
+ * letters, and every job has the {@link TierCensus} (entities per tier, a sink of one subtask that
+ * only keeps counts for its gauges) on the transitions, whatever other sinks are attached.
  *
  * Every operator has a fixed uid: they name the state in savepoints, so they never change.
  */
@@ -36,6 +43,8 @@ public final class ScoringTopology {
     public static final String UID_SCORER = "account-scorer";
     public static final String UID_SCORER_RECORDS = "scorer-input-records";
     public static final String UID_SCORER_FIRINGS = "scorer-input-firings";
+    public static final String UID_LATE_AFTER_SHUFFLE_COUNT = "late-after-shuffle-count";
+    public static final String UID_TIER_CENSUS = TierCensus.UID;
 
     private static final KeySelector<UsageEvent, String> BY_ACCOUNT = e -> e.accountId;
 
@@ -64,7 +73,9 @@ public final class ScoringTopology {
                 .process(new EventSequencer(model.time().dedupeWindowMs(), dedupePurgeGranularity.toMillis()))
                 .uid(UID_SEQUENCER)
                 .name("order by event time and deduplicate");
-        DataStream<DeadLetter> lateAfterShuffle = ordered.getSideOutput(EventSequencer.LATE);
+        DataStream<DeadLetter> lateAfterShuffle = ordered.getSideOutput(EventSequencer.LATE)
+                .map(new LateCounter()).returns(DeadLetter.class)
+                .uid(UID_LATE_AFTER_SHUFFLE_COUNT).name("count late after shuffle");
 
         DataStream<ScorerInput> toScore = ordered.map(ScorerInput::of).returns(ScorerInput.class)
                 .uid(UID_SCORER_RECORDS).name("records to score");
@@ -78,6 +89,11 @@ public final class ScoringTopology {
                 .process(new AccountScorer(engine))
                 .uid(UID_SCORER)
                 .name("score accounts and users");
+
+        transitions.sinkTo(new TierCensus(model))
+                .uid(UID_TIER_CENSUS)
+                .name(TierCensus.NAME)
+                .setParallelism(1);
 
         return new ScoringStreams(transitions, transitions.getSideOutput(AccountScorer.CURRENT_SCORES),
                 rejected.union(lateAfterShuffle));

@@ -2,6 +2,8 @@ package io.pqlscore.scoring;
 
 import io.pqlscore.events.EventSequencer;
 import io.pqlscore.events.UsageEvent;
+import io.pqlscore.model.ScoreScale;
+import io.pqlscore.ops.Metrics;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -13,6 +15,8 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -29,6 +33,10 @@ import org.apache.flink.util.OutputTag;
  * <p>State per account (RocksDB in production): the records of instants not yet reached, the
  * {@link AccountState}, one {@link EntityState} per live user, and an agenda of which users wake
  * at which instant.
+ *
+ * <p>Metrics (docs/METRICS.md), none of them state: {@code pqlscore.transitions}, {@code
+ * pqlscore.tier_transitions.<kind>.<direction>.<tier_to>}, {@code pqlscore.orphan_firings} and
+ * the gauge {@code pqlscore.scoring_lag_ms}.
  */
 public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Transition> {
     private static final long serialVersionUID = 1L;
@@ -43,6 +51,12 @@ public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Tra
     private transient MapState<Long, List<String>> agenda;
     private transient Counter transitionsOut;
     private transient Counter orphanFirings;
+    private transient Metrics.CounterFamily tierTransitions;
+    /**
+     * The watermark as last seen by this subtask (on each record and timer), for the lag gauge.
+     * A plain field, not state: after a restore it starts again from "no watermark yet".
+     */
+    private transient volatile long observedWatermark;
     private transient FlinkStore store;
 
     public AccountScorer(ScoreEngine engine) {
@@ -57,13 +71,48 @@ public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Tra
         users = getRuntimeContext().getMapState(new MapStateDescriptor<>("users", Types.STRING,
                 TypeInformation.of(EntityState.class)));
         agenda = getRuntimeContext().getMapState(new MapStateDescriptor<>("user-wakeups", Types.LONG, Types.LIST(Types.STRING)));
-        transitionsOut = getRuntimeContext().getMetricGroup().addGroup("pqlscore").counter("transitions");
-        orphanFirings = getRuntimeContext().getMetricGroup().addGroup("pqlscore").counter("orphan_firings");
+        MetricGroup metrics = Metrics.group(getRuntimeContext().getMetricGroup());
+        transitionsOut = metrics.counter(Metrics.TRANSITIONS);
+        orphanFirings = metrics.counter(Metrics.ORPHAN_FIRINGS);
+        tierTransitions = new Metrics.CounterFamily(metrics.addGroup(Metrics.TIER_TRANSITIONS));
+        // the model's possible transitions start at 0, so rate() and increase() see their first one
+        registerTierTransitions(Transition.PQL, engine.model().pql());
+        registerTierTransitions(Transition.PQA, engine.model().pqa());
+        observedWatermark = Long.MIN_VALUE;
+        metrics.gauge(Metrics.SCORING_LAG_MS, (Gauge<Long>) () -> scoringLagMs(observedWatermark, System.currentTimeMillis()));
         store = new FlinkStore();
+    }
+
+    /** Up into every tier above {@code none}, down into every tier below the top one. */
+    private void registerTierTransitions(String kind, ScoreScale scale) {
+        int top = scale.tiers().size();
+        for (int i = 0; i <= top; i++) {
+            if (i > 0) {
+                tierTransitions.get(kind, "up", scale.name(i));
+            }
+            if (i < top) {
+                tierTransitions.get(kind, "down", scale.name(i));
+            }
+        }
+    }
+
+    /**
+     * Wall clock minus watermark in ms: -1 before the first watermark, 0 once the input has ended
+     * (the final watermark: everything is scored) or while event time is ahead of the wall clock.
+     */
+    public static long scoringLagMs(long watermark, long now) {
+        if (watermark == Long.MIN_VALUE) {
+            return -1;
+        }
+        if (watermark == Long.MAX_VALUE) {
+            return 0;
+        }
+        return Math.max(0, now - watermark);
     }
 
     @Override
     public void processElement(ScorerInput in, Context ctx, Collector<Transition> out) throws Exception {
+        observedWatermark = ctx.timerService().currentWatermark();
         long t = in.timestamp();
         List<ScorerInput> at = pending.get(t);
         if (at == null) {
@@ -76,6 +125,7 @@ public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Tra
 
     @Override
     public void onTimer(long time, OnTimerContext ctx, Collector<Transition> out) throws Exception {
+        observedWatermark = ctx.timerService().currentWatermark();
         Output o = new Output(ctx, out);
         store.bind(ctx.getCurrentKey(), ctx.timerService());
         List<ScorerInput> inputs = pending.get(time);
@@ -133,6 +183,7 @@ public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Tra
         @Override
         public void transition(Transition t) {
             transitionsOut.inc();
+            tierTransitions.get(t.kind, t.direction, t.tierTo).inc();
             out.collect(t);
         }
 

@@ -97,10 +97,15 @@ public final class LocalDemo {
                 out.println();
                 out.println("stopping: " + table.transitionsSeen() + " transitions committed");
             } finally {
-                client.cancel().get();
-                // the job must be gone before the broker and the database it writes to
-                while (!client.getJobStatus().get().isTerminalState()) {
-                    Thread.sleep(100);
+                // the job must be gone before the broker and the database it writes to; once it is,
+                // the local MiniCluster may already be shut down and unable to answer
+                try {
+                    client.cancel().get();
+                    while (!client.getJobStatus().get().isTerminalState()) {
+                        Thread.sleep(100);
+                    }
+                } catch (java.util.concurrent.ExecutionException gone) {
+                    // cancelled and the cluster closed: nothing left to wait for
                 }
             }
         }
