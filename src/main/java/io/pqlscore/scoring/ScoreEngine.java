@@ -696,6 +696,33 @@ public final class ScoreEngine implements Serializable {
     }
 
     /**
+     * The current score of one entity as read back from the scorer's keyed state (a savepoint, see
+     * {@code ops.SavepointInspector}), at {@code asOf}: score and breakdown as an evaluation at
+     * that instant computes them, the tier as stored (that of the entity's last evaluation; ticks
+     * still due are not run). {@code entity} is {@code account.entity} for the account itself
+     * ({@code userId} null), else the user's state. Read-only, apart from matching the state's
+     * signal layout to this engine's model, as a restore does.
+     */
+    public CurrentScore describe(String accountId, AccountState account, EntityState entity, String userId, long asOf) {
+        boolean isAccount = userId == null;
+        account.entity = layout(account.entity);
+        EntityState e = isAccount ? account.entity : layout(entity);
+        double[] perSignal = new double[signals.length];
+        CurrentScore cs = new CurrentScore();
+        cs.kind = isAccount ? Transition.PQA : Transition.PQL;
+        cs.accountId = accountId;
+        cs.userId = userId;
+        cs.tier = (isAccount ? model.pqa() : model.pql()).name(e.tier);
+        cs.score = score(account, e, isAccount, asOf, perSignal);
+        cs.asOf = asOf;
+        cs.modelId = model.id();
+        cs.modelVersion = model.version();
+        cs.breakdownCategories = categories.clone();
+        cs.breakdownPoints = breakdown(perSignal);
+        return cs;
+    }
+
+    /**
      * SPEC 7: a name-based UUID (version 5, nil namespace) of
      * {@code model_id|model_version|kind|account_id|user_id|occurred_at ms|tier_to|trigger};
      * an account's {@code user_id} is the empty string there.

@@ -1,0 +1,326 @@
+package io.pqlscore.ops;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pqlscore.events.Timestamps;
+import io.pqlscore.model.ModelLoader;
+import io.pqlscore.model.ScoringModel;
+import io.pqlscore.pipeline.ScoringTopology;
+import io.pqlscore.scoring.AccountState;
+import io.pqlscore.scoring.EntityState;
+import io.pqlscore.scoring.ScoreEngine;
+import io.pqlscore.sinks.OutputJson;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.api.OperatorIdentifier;
+import org.apache.flink.state.api.SavepointReader;
+import org.apache.flink.state.api.functions.KeyedStateReaderFunction;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.util.Collector;
+
+/**
+ * Reads a savepoint (or a retained checkpoint) of the scoring job with Flink's State Processor API
+ * and writes every entity the scorer holds, one JSON line each: for audits, and to seed a
+ * warehouse table with the scores the job stands on.
+ *
+ * <pre>
+ * SavepointInspector --savepoint PATH [--model PATH|classpath:/models/default.yaml] [--output FILE|-]
+ *                    [--as-of ISO-8601|last] [--state-backend hashmap|rocksdb]
+ * </pre>
+ *
+ * It reads the keyed state of the {@code account-scorer} operator: per account the
+ * {@code account} value ({@link AccountState}) and the {@code users} map ({@link EntityState} per
+ * user). Each line has the shape of a current-score row ({@link OutputJson#currentScore}: kind,
+ * account_id, user_id, tier, score, as_of, model, breakdown, forgotten = false), computed by
+ * {@link ScoreEngine#describe} with the model the job ran with, plus the entity's bookkeeping:
+ * {@code last_record_at}, {@code last_activity_at}, {@code last_evaluated_at}, {@code next_tick_at}
+ * (the evaluation tick that will move it down, or null) and {@code retention_at} (when it is
+ * forgotten without further records).
+ *
+ * <p>{@code as_of} is by default each entity's last evaluation: the line then repeats the last
+ * current-score row the job emitted for it. With {@code --as-of} an instant, scores and breakdowns
+ * are decayed to that instant (an entity evaluated later stays at its last evaluation), while the
+ * tier stays the stored one: compare {@code next_tick_at} with {@code as_of} to see a downward
+ * tick the job has not run yet. Lines come in no particular order.
+ *
+ * <p>Exit status: 0 done, 1 the savepoint could not be read, 2 bad arguments or model.
+ */
+public final class SavepointInspector {
+    static final String USAGE = "usage: SavepointInspector --savepoint PATH [--model PATH|classpath:/models/default.yaml]"
+            + " [--output FILE|-] [--as-of ISO-8601|last] [--state-backend hashmap|rocksdb]\n"
+            + "  --savepoint      savepoint or retained checkpoint directory (local path or URI, e.g. s3://...)\n"
+            + "  --model          the scoring model the job ran with (default classpath:/models/default.yaml)\n"
+            + "  --output         JSON-lines file to write, or - for standard output (default -)\n"
+            + "  --as-of          score every entity at this instant, or 'last' (default): at its last evaluation\n"
+            + "  --state-backend  hashmap (default; reads canonical savepoints) or rocksdb (native RocksDB\n"
+            + "                   savepoints and incremental checkpoints)";
+
+    /** The scorer's state names, as {@code scoring.AccountScorer} registers them. */
+    static final String ACCOUNT_STATE = "account";
+    static final String USERS_STATE = "users";
+
+    private SavepointInspector() {}
+
+    public static void main(String[] args) throws Exception {
+        int status = run(args, System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /** The parsed command line. */
+    static final class Options {
+        String savepoint;
+        String model = ModelLoader.DEFAULT_MODEL;
+        String output = "-";
+        Long asOf; // null: each entity's last evaluation
+        String stateBackend = "hashmap";
+    }
+
+    /** Runs the command; returns the exit status. */
+    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        Options o;
+        ScoringModel model;
+        try {
+            o = parse(args);
+            if (o == null) {
+                out.println(USAGE);
+                return 0;
+            }
+            model = ModelLoader.load(o.model);
+        } catch (IllegalArgumentException e) { // bad arguments, or a ModelValidationException
+            err.println(e.getMessage());
+            return 2;
+        }
+        long t0 = System.nanoTime();
+        long[] counts;
+        try {
+            if ("-".equals(o.output)) {
+                counts = inspect(o, model, out);
+                out.flush();
+            } else {
+                Path file = Paths.get(o.output).toAbsolutePath();
+                if (file.getParent() != null) {
+                    Files.createDirectories(file.getParent());
+                }
+                try (OutputStream os = Files.newOutputStream(file)) {
+                    counts = inspect(o, model, os);
+                }
+            }
+        } catch (Exception e) {
+            err.println("cannot read savepoint " + o.savepoint + ": " + rootMessage(e));
+            return 1;
+        }
+        err.printf("%d entities (%d accounts, %d users) from %s in %.1f s%n", counts[0] + counts[1], counts[0],
+                counts[1], o.savepoint, (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    /** Null for --help. */
+    static Options parse(String[] args) {
+        Options o = new Options();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help")) {
+                return null;
+            }
+            String name = a;
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            }
+            if (value == null) {
+                throw new IllegalArgumentException(a + " needs a value\n" + USAGE);
+            }
+            switch (name) {
+                case "--savepoint":
+                    o.savepoint = value;
+                    break;
+                case "--model":
+                    o.model = value;
+                    break;
+                case "--output":
+                    o.output = value;
+                    break;
+                case "--as-of":
+                    o.asOf = "last".equals(value) ? null : asOf(value);
+                    break;
+                case "--state-backend":
+                    if (!value.equals("hashmap") && !value.equals("rocksdb")) {
+                        throw new IllegalArgumentException("--state-backend is hashmap or rocksdb, got '" + value + "'");
+                    }
+                    o.stateBackend = value;
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown argument '" + a + "'\n" + USAGE);
+            }
+        }
+        if (o.savepoint == null || o.savepoint.isBlank()) {
+            throw new IllegalArgumentException("--savepoint is required\n" + USAGE);
+        }
+        return o;
+    }
+
+    private static long asOf(String v) {
+        try {
+            return Timestamps.parseMillis(v);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--as-of needs an ISO-8601 instant with an offset (e.g. "
+                    + "2026-04-01T00:00:00Z) or 'last', got '" + v + "'");
+        }
+    }
+
+    /** Reads the savepoint and writes one line per entity; returns {accounts, users}. */
+    private static long[] inspect(Options o, ScoringModel model, OutputStream target) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        Configuration c = new Configuration();
+        // a read-only batch job of its own: no savepoint of it is ever taken, generated uids are fine
+        // (a cluster configured like the scoring job would otherwise refuse them)
+        c.set(PipelineOptions.AUTO_GENERATE_UIDS, true);
+        env.configure(c);
+        env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+        StateBackend backend = "rocksdb".equals(o.stateBackend) ? new EmbeddedRocksDBStateBackend() : new HashMapStateBackend();
+        SavepointReader savepoint = SavepointReader.read(env, uri(o.savepoint), backend);
+        ScoreEngine engine = new ScoreEngine(model);
+        DataStream<String> lines = savepoint.readKeyedState(OperatorIdentifier.forUid(ScoringTopology.UID_SCORER),
+                new EntityReader(engine, o.asOf), Types.STRING, Types.STRING)
+                .filter(line -> !line.equals(EntityReader.NOTHING)).name("entities");
+        long accounts = 0;
+        long users = 0;
+        Writer w = new BufferedWriter(new OutputStreamWriter(target, StandardCharsets.UTF_8));
+        try (CloseableIterator<String> it = lines.executeAndCollect("savepoint inspector: " + o.savepoint)) {
+            while (it.hasNext()) {
+                String line = it.next();
+                if (line.startsWith("{\"kind\":\"pqa\"")) {
+                    accounts++;
+                } else {
+                    users++;
+                }
+                w.write(line);
+                w.write('\n');
+            }
+        }
+        w.flush();
+        return new long[] {accounts, users};
+    }
+
+    /** A local path becomes an absolute file URI; URIs ({@code file:}, {@code s3://}, ...) stay. */
+    static String uri(String savepoint) {
+        if (savepoint.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
+            return savepoint;
+        }
+        return Paths.get(savepoint).toAbsolutePath().normalize().toUri().toString();
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        List<String> chain = new ArrayList<>();
+        while (root != null) {
+            chain.add(root.getClass().getSimpleName() + ": " + root.getMessage());
+            if (root.getCause() == root) {
+                break;
+            }
+            root = root.getCause();
+        }
+        return String.join(" <- ", chain);
+    }
+
+    /** One JSON line per entity of each account key: the account, then its users. */
+    static final class EntityReader extends KeyedStateReaderFunction<String, String> {
+        private static final long serialVersionUID = 1L;
+        /** The line of a key without an entity to write (filtered out before the output). */
+        static final String NOTHING = "";
+
+        private final ScoreEngine engine;
+        private final Long asOf;
+        private transient ValueState<AccountState> account;
+        private transient MapState<String, EntityState> users;
+        /**
+         * Accounts already written by this subtask. The reader visits each key once per state it
+         * has (account, users); the heap backend hides the repeats, RocksDB does not.
+         */
+        private transient Set<String> seen;
+
+        EntityReader(ScoreEngine engine, Long asOf) {
+            this.engine = engine;
+            this.asOf = asOf;
+        }
+
+        @Override
+        public void open(OpenContext openContext) {
+            account = getRuntimeContext().getState(new ValueStateDescriptor<>(ACCOUNT_STATE,
+                    TypeInformation.of(AccountState.class)));
+            users = getRuntimeContext().getMapState(new MapStateDescriptor<>(USERS_STATE, Types.STRING,
+                    TypeInformation.of(EntityState.class)));
+            seen = new HashSet<>();
+        }
+
+        @Override
+        public void readKey(String accountId, Context ctx, Collector<String> out) throws Exception {
+            AccountState a = account.value();
+            if (a == null || !seen.add(accountId)) {
+                // no entity yet (only records waiting for their instant), or written already. Never
+                // emit nothing for a key: the State Processor API (2.2) then hands its source a null
+                // record, which ends the whole split early.
+                out.collect(NOTHING);
+                return;
+            }
+            out.collect(line(accountId, a, a.entity, null));
+            for (Map.Entry<String, EntityState> u : users.entries()) {
+                out.collect(line(accountId, a, u.getValue(), u.getKey()));
+            }
+        }
+
+        private String line(String accountId, AccountState a, EntityState e, String userId) {
+            long lastEval = e.lastEvalAt != Long.MIN_VALUE ? e.lastEvalAt : e.lastRecordAt;
+            long at = asOf == null ? lastEval : Math.max(asOf, lastEval);
+            ObjectNode n = OutputJson.currentScore(engine.describe(accountId, a, e, userId, at));
+            n.put("last_record_at", Timestamps.format(e.lastRecordAt));
+            time(n, "last_activity_at", e.lastActivityAt);
+            time(n, "last_evaluated_at", e.lastEvalAt);
+            time(n, "next_tick_at", e.tickAt);
+            n.put("retention_at", Timestamps.format(e.lastRecordAt + engine.model().time().retentionMs()));
+            return OutputJson.text(n);
+        }
+
+        private static void time(ObjectNode n, String field, long t) {
+            if (t == Long.MIN_VALUE || t == Long.MAX_VALUE) {
+                n.putNull(field);
+            } else {
+                n.put(field, Timestamps.format(t));
+            }
+        }
+    }
+}
