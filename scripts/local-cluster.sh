@@ -1,0 +1,531 @@
+#!/usr/bin/env bash
+# A real local Flink 2.2.1 session cluster for pql-scoring-job: a JobManager and TaskManagers as
+# separate JVMs, built only from Flink's Maven artifacts (cluster/pom.xml) and configured from
+# flink-conf/config.yaml; jobs are submitted, stopped with a savepoint and resumed with Flink's
+# own CLI (org.apache.flink.client.cli.CliFrontend, i.e. `flink run` / `flink stop`).
+#
+#   scripts/local-cluster.sh start [--taskmanagers N] [--slots S] [--checkpoint-interval D] [--set KEY=VALUE]... [--flink-conf DIR]
+#   scripts/local-cluster.sh submit [--parallelism P] [--jar JAR] -- <job args>
+#   scripts/local-cluster.sh savepoint-stop [--job ID] [--drain]      # prints the savepoint path
+#   scripts/local-cluster.sh resume <savepoint> [--parallelism P] [--jar JAR] [--allow-non-restored-state] -- <job args>
+#   scripts/local-cluster.sh status
+#   scripts/local-cluster.sh metrics [--job ID]
+#   scripts/local-cluster.sh stop                                     # tears the cluster down
+#   scripts/local-cluster.sh rehearse                                 # the whole upgrade/rescale rehearsal
+#
+# Needs a JDK 17 and Maven (Flink's jars come from Maven Central or ~/.m2; `MVN_ARGS=-o` for
+# offline). Everything goes to the work directory ($PQLSCORE_CLUSTER_DIR, default
+# /tmp/pqlscore-cluster, or --work-dir DIR before the subcommand): the built job jar and cluster
+# classpath (build/), the generated conf/, logs (log/), checkpoints/, savepoints/. Nothing is
+# written under the repository. Progress goes to stderr; `submit`/`resume` print the job id and
+# `savepoint-stop` the savepoint path on stdout, so they compose:
+#   SP=$(scripts/local-cluster.sh savepoint-stop) && scripts/local-cluster.sh resume "$SP" --parallelism 4 -- ...
+# See docs/OPERATIONS.md for the runbook these commands rehearse.
+set -euo pipefail
+
+PROJECT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WORK=${PQLSCORE_CLUSTER_DIR:-${TMPDIR:-/tmp}/pqlscore-cluster}
+MVN=${MVN:-mvn}
+read -r -a MVN_EXTRA <<< "${MVN_ARGS:-}"
+BASE_CONF=$PROJECT/flink-conf
+JOB_CLASS=io.pqlscore.ScoringJob
+JM_MEMORY=${PQLSCORE_JM_MEMORY:-768m}
+TM_MEMORY=${PQLSCORE_TM_MEMORY:-1g}
+
+# Flink's Java 17 module opens (the env.java.opts.all of a distribution's config.yaml)
+JAVA_OPENS=(--add-exports=java.base/sun.net.util=ALL-UNNAMED --add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED
+  --add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED
+  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED
+  --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+  --add-opens=java.base/java.text=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED)
+
+say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+now_ms() { date +%s%3N; }
+
+paths() {
+  BUILD=$WORK/build
+  CP_FILE=$BUILD/cluster.classpath
+  TOOL_JAR=$BUILD/cluster/pql-scoring-local-cluster-0.1.0-SNAPSHOT.jar
+  JOB_JAR=$BUILD/pql-scoring-job.jar
+  CONF=$WORK/conf
+  LOG=$WORK/log
+  PIDS=$WORK/pids
+  STATE=$WORK/state
+}
+paths
+
+# ------------------------------------------------------------------ build
+
+# newer FILE DIR_OR_FILE...: true if anything under the paths is newer than FILE (or FILE is missing)
+newer() {
+  local target=$1; shift
+  [[ -f $target ]] || return 0
+  [[ -n $(find "$@" -newer "$target" -print -quit 2>/dev/null) ]]
+}
+
+# mvn -q, its output (errors only) on stderr without colour codes
+mvn_quiet() {
+  local out rc=0
+  out=$("$MVN" -q -B "${MVN_EXTRA[@]}" "$@" 2>&1) || rc=$?
+  out=$(sed 's/\x1b\[[0-9;]*m//g' <<< "$out" | grep -v '^[[:space:]]*$' || true)
+  [[ -z $out ]] || echo "$out" >&2
+  return $rc
+}
+
+build_cluster() {
+  if newer "$TOOL_JAR" "$PROJECT/cluster/pom.xml" "$PROJECT/cluster/src" || [[ ! -s $CP_FILE ]]; then
+    say "building the cluster classpath from Flink's Maven artifacts (cluster/pom.xml) ..."
+    mkdir -p "$BUILD"
+    mvn_quiet -f "$PROJECT/cluster/pom.xml" -Dcluster.build.dir="$BUILD/cluster" \
+      package dependency:build-classpath -Dmdep.outputFile="$CP_FILE" || die "building cluster/pom.xml failed"
+  fi
+  CP=$(cat "$CP_FILE")
+}
+
+build_job() {
+  if newer "$JOB_JAR" "$PROJECT/pom.xml" "$PROJECT/src/main"; then
+    say "building the job jar in $BUILD/job-src (a copy of pom.xml and src/main; the repository's target/ is left alone) ..."
+    rm -rf "$BUILD/job-src"
+    mkdir -p "$BUILD/job-src/src"
+    cp "$PROJECT/pom.xml" "$BUILD/job-src/"
+    cp -r "$PROJECT/src/main" "$BUILD/job-src/src/"
+    (cd "$BUILD/job-src" && mvn_quiet package -Dmaven.test.skip=true) || die "building the job jar failed"
+    local jar
+    jar=$(ls "$BUILD"/job-src/target/pql-scoring-job-*.jar | grep -v '/original-' | head -1)
+    cp "$jar" "$JOB_JAR"
+    say "job jar: $JOB_JAR ($(du -h "$JOB_JAR" | cut -f1))"
+  fi
+}
+
+tool() { java -cp "$CP:$TOOL_JAR" io.pqlscore.cluster.ClusterTool "$@"; }
+
+# ------------------------------------------------------------------ processes
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+  local p=$1
+  while port_in_use "$p"; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# pid of a JVM we started, if it is still alive (and still ours: its command line names our work dir)
+live_pid() {
+  local f=$PIDS/$1.pid pid
+  [[ -f $f ]] || return 1
+  pid=$(cat "$f")
+  [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF -- "$WORK/" || return 1
+  echo "$pid"
+}
+
+cluster_names() { ls "$PIDS" 2>/dev/null | sed -n 's/\.pid$//p' | sort -r; }  # taskmanagers first
+cluster_running() { local n; for n in $(cluster_names); do live_pid "$n" >/dev/null && return 0; done; return 1; }
+
+rest_url() {
+  [[ -f $STATE/rest-url ]] || die "no cluster started from $WORK (run: $0 start)"
+  cat "$STATE/rest-url"
+}
+
+# launch NAME MAIN_CLASS RESOURCE_COMMAND [dynamic properties...]
+launch() {
+  local name=$1 main=$2 resources=$3; shift 3
+  local out jvm dyn
+  # the memory a distribution's launch scripts compute: JVM flags (-Xmx, -XX:MaxDirectMemorySize, ...)
+  # and the resolved memory settings, from Flink's own BashJavaUtils
+  out=$(java -cp "$CP" org.apache.flink.runtime.util.bash.BashJavaUtils "$resources" --configDir "$CONF" "$@" 2>&1 \
+    | sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p') || true
+  jvm=$(sed -n 1p <<< "$out"); dyn=$(sed -n 2p <<< "$out")
+  [[ -n $jvm ]] || die "could not compute the memory of $name from $CONF/config.yaml"
+  # shellcheck disable=SC2086
+  mkdir -p "$WORK/plugins"
+  FLINK_PLUGINS_DIR=$WORK/plugins nohup java $jvm "${JAVA_OPENS[@]}" -Dlog.file="$LOG/$name.log" \
+    -Dlog4j.configurationFile="file:$CONF/log4j.properties" -cp "$CP" "$main" \
+    --configDir "$CONF" $dyn "$@" > "$LOG/$name.out" 2>&1 < /dev/null &
+  echo $! > "$PIDS/$name.pid"
+  say "started $name (pid $!, ${jvm%% -XX*}): log $LOG/$name.log"
+}
+
+kill_jvm() {
+  local name=$1 pid i
+  pid=$(live_pid "$name") || { rm -f "$PIDS/$name.pid"; return 0; }
+  kill "$pid" 2>/dev/null || true
+  for ((i = 0; i < 60; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "$name (pid $pid) did not stop in 30 s: killing it"
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$PIDS/$name.pid"
+  say "stopped $name (pid $pid)"
+}
+
+show_log_tail() {
+  local name=$1
+  say "last lines of $LOG/$name.out and $LOG/$name.log:"
+  tail -n 5 "$LOG/$name.out" >&2 2>/dev/null || true
+  grep -E 'ERROR|Exception' "$LOG/$name.log" 2>/dev/null | tail -n 10 >&2 || true
+}
+
+# ------------------------------------------------------------------ Flink CLI
+
+flink_cli() {
+  mkdir -p "$WORK/lib" "$WORK/plugins"
+  FLINK_CONF_DIR=$CONF FLINK_LIB_DIR=$WORK/lib FLINK_PLUGINS_DIR=$WORK/plugins \
+    java -Xmx512m "${JAVA_OPENS[@]}" -Dlog.file="$LOG/flink-cli.log" \
+    -Dlog4j.configurationFile="file:$CONF/log4j-cli.properties" \
+    -cp "$CP" org.apache.flink.client.cli.CliFrontend "$@"
+}
+
+# ------------------------------------------------------------------ commands
+
+cmd_start() {
+  local tms=1 slots="" interval="" sets=()
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      --taskmanagers) tms=$2; shift 2 ;;
+      --slots) slots=$2; shift 2 ;;
+      --checkpoint-interval) interval=$2; shift 2 ;;
+      --flink-conf) BASE_CONF=$(cd "$2" && pwd); shift 2 ;;
+      --set) sets+=("$2"); shift 2 ;;
+      *) die "start: unknown option $1" ;;
+    esac
+  done
+  [[ $tms =~ ^[1-9][0-9]*$ ]] || die "--taskmanagers needs a positive number"
+  if cluster_running; then die "a cluster from $WORK is already running (status: $0 status; stop it: $0 stop)"; fi
+  [[ -f $BASE_CONF/config.yaml ]] || die "no config.yaml in $BASE_CONF"
+  build_cluster
+  build_job
+  rm -rf "$CONF" "$LOG" "$PIDS" "$STATE" "$WORK/tmp"
+  mkdir -p "$CONF" "$LOG" "$PIDS" "$STATE" "$WORK/tmp" "$WORK/checkpoints" "$WORK/savepoints"
+
+  local rest rpc
+  rest=$(free_port 8081)
+  rpc=$(free_port 6123)
+  [[ $rpc != "$rest" ]] || rpc=$(free_port $((rest + 1)))
+  # flink-conf/config.yaml, with what a cluster on this machine must change: addresses and ports,
+  # memory, durable-looking directories under the work dir, the Prometheus reporter, and
+  # --checkpoint-interval/--set overrides. Flink's own BashJavaUtils applies them (as the
+  # official Docker image's entrypoint does) and writes the flattened YAML.
+  local d=(
+    -D "jobmanager.rpc.address=localhost" -D "jobmanager.rpc.port=$rpc" -D "jobmanager.bind-host=localhost"
+    -D "taskmanager.host=localhost" -D "taskmanager.bind-host=localhost"
+    -D "rest.address=localhost" -D "rest.bind-address=localhost" -D "rest.port=$rest" -D "rest.bind-port=$rest"
+    -D "jobmanager.memory.process.size=$JM_MEMORY"
+    -D "taskmanager.memory.process.size=$TM_MEMORY"
+    -D "taskmanager.memory.managed.fraction=0.25"
+    -D "taskmanager.memory.jvm-overhead.min=128m"
+    -D "execution.checkpointing.dir=file://$WORK/checkpoints"
+    -D "execution.checkpointing.savepoint-dir=file://$WORK/savepoints"
+    -D "io.tmp.dirs=$WORK/tmp"
+    -D "blob.storage.directory=$WORK/tmp/blobs"
+    -D "web.tmpdir=$WORK/tmp/web"
+    -D "metrics.reporters=prom"
+    -D "metrics.reporter.prom.factory.class=org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
+    -D "metrics.reporter.prom.port=9250-9269"
+    -D "metrics.fetcher.update-interval=2 s"
+  )
+  [[ -n $slots ]] && d+=(-D "taskmanager.numberOfTaskSlots=$slots")
+  if [[ -n $interval ]]; then
+    d+=(-D "execution.checkpointing.interval=$interval" -D "execution.checkpointing.min-pause=1 s")
+  fi
+  local s
+  for s in "${sets[@]}"; do d+=(-D "$s"); done
+  local generated
+  generated=$(java -cp "$CP" org.apache.flink.runtime.util.bash.BashJavaUtils UPDATE_AND_GET_FLINK_CONFIGURATION \
+    --configDir "$BASE_CONF" -flatten "${d[@]}" 2>&1) || { echo "$generated" >&2; die "generating the configuration failed"; }
+  {
+    echo "# Generated by scripts/local-cluster.sh from $BASE_CONF/config.yaml"
+    echo "# with the local cluster's overrides (ports, memory, directories under $WORK). Do not edit."
+    sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p' <<< "$generated" | sort
+  } > "$CONF/config.yaml"
+  cp "$PROJECT/cluster/conf/log4j.properties" "$PROJECT/cluster/conf/log4j-cli.properties" "$CONF/"
+  echo "http://localhost:$rest" > "$STATE/rest-url"
+  say "configuration: $CONF/config.yaml (from $BASE_CONF/config.yaml; REST port $rest, RPC port $rpc)"
+
+  launch jobmanager org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint GET_JM_RESOURCE_PARAMS
+  local i
+  for ((i = 1; i <= tms; i++)); do
+    launch "taskmanager-$i" org.apache.flink.runtime.taskexecutor.TaskManagerRunner GET_TM_RESOURCE_PARAMS \
+      -D "taskmanager.resource-id=taskmanager-$i"
+  done
+  if ! tool wait-cluster "$(rest_url)" "$tms" 120 >&2; then
+    for s in $(cluster_names); do live_pid "$s" >/dev/null || show_log_tail "$s"; done
+    die "the cluster did not come up (logs in $LOG)"
+  fi
+  say "web UI: $(rest_url)   logs: $LOG   checkpoints: $WORK/checkpoints   savepoints: $WORK/savepoints"
+}
+
+# run_job RECORD_STATE [--parallelism P] [--jar JAR] [--savepoint SP] [--allow-non-restored-state] [--attached] -- ARGS
+run_job() {
+  local record=$1; shift
+  local p="" jar="" sp="" anrs="" detached=-d
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      --parallelism|-p) p=$2; shift 2 ;;
+      --jar) jar=$2; shift 2 ;;
+      --savepoint) sp=$2; shift 2 ;;
+      --allow-non-restored-state|-n) anrs=1; shift ;;
+      --attached) detached=""; shift ;;
+      --) shift; break ;;
+      *) die "unknown option $1 (job arguments go after --)" ;;
+    esac
+  done
+  cluster_running || die "no cluster running from $WORK (run: $0 start)"
+  build_cluster
+  if [[ -z $jar ]]; then build_job; jar=$JOB_JAR; fi
+  [[ -f $jar ]] || die "no job jar $jar"
+  local cli=(run $detached -c "$JOB_CLASS")
+  [[ -n $p ]] && cli+=(-p "$p")
+  [[ -n $sp ]] && cli+=(-s "$sp")
+  [[ -n $anrs ]] && cli+=(-n)
+  say "flink ${cli[*]} $(basename "$jar") $*"
+  local out rc=0
+  out=$(flink_cli "${cli[@]}" "$jar" "$@" 2>&1) || rc=$?
+  sed 's/^/    | /' <<< "$out" >&2
+  [[ $rc -eq 0 ]] || die "the Flink CLI failed (exit $rc; its log: $LOG/flink-cli.log)"
+  local job
+  job=$(grep -oE 'JobID [0-9a-f]{32}' <<< "$out" | head -1 | cut -d' ' -f2) || true
+  [[ -n $job ]] || die "no job id in the CLI's output"
+  [[ $record == record ]] && echo "$job" > "$STATE/job-id"
+  if [[ -n $detached ]]; then
+    tool wait-running "$(rest_url)" "$job" 120 >&2 || die "job $job did not start (logs in $LOG)"
+  fi
+  echo "$job"
+}
+
+cmd_submit() { run_job record "$@"; }
+
+cmd_resume() {
+  [[ $# -ge 1 && $1 != -* ]] || die "resume: which savepoint? ($0 resume <savepoint> [--parallelism P] -- <job args>)"
+  local sp=$1; shift
+  run_job record --savepoint "$sp" "$@"
+}
+
+current_job() {
+  local job="" rest
+  rest=$(rest_url)
+  if [[ -f $STATE/job-id ]] && tool running-jobs "$rest" | grep -qx "$(cat "$STATE/job-id")"; then
+    cat "$STATE/job-id"; return
+  fi
+  job=$(tool running-jobs "$rest")
+  [[ -n $job ]] || die "no running job"
+  [[ $(wc -l <<< "$job") -eq 1 ]] || die "several running jobs; pick one with --job ID: $(echo $job)"
+  echo "$job"
+}
+
+cmd_savepoint_stop() {
+  local job="" drain=""
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      --job) job=$2; shift 2 ;;
+      --drain) drain=1; shift ;;
+      *) die "savepoint-stop: unknown option $1" ;;
+    esac
+  done
+  build_cluster
+  [[ -n $job ]] || job=$(current_job)
+  local cli=(stop)
+  if [[ -n $drain ]]; then
+    say "--drain: the sources end and event time jumps to the end of time: every pending tick and retention"
+    say "fires, every entity is forgotten. For the end of a replay only, never for an upgrade or rescale."
+    cli+=(--drain)
+  fi
+  say "flink ${cli[*]} $job   (stop with a savepoint into $WORK/savepoints)"
+  local out rc=0 sp
+  out=$(flink_cli "${cli[@]}" "$job" 2>&1) || rc=$?
+  sed 's/^/    | /' <<< "$out" >&2
+  [[ $rc -eq 0 ]] || die "stop-with-savepoint failed (exit $rc; the job keeps running; CLI log: $LOG/flink-cli.log)"
+  sp=$(sed -n 's/.*Savepoint completed\. Path: //p' <<< "$out" | tail -1)
+  [[ -n $sp ]] || die "no savepoint path in the CLI's output"
+  tool wait-terminal "$(rest_url)" "$job" 60 >&2 || true
+  echo "$sp" > "$STATE/last-savepoint"
+  echo "$sp"
+}
+
+cmd_status() {
+  local n pid any=""
+  for n in $(cluster_names | sort); do
+    if pid=$(live_pid "$n"); then echo "$n: running (pid $pid)"; any=1; else echo "$n: not running"; fi
+  done
+  [[ -n $any ]] || { echo "no cluster running from $WORK"; return 0; }
+  build_cluster
+  tool status "$(rest_url)" || true
+  local prom
+  prom=$(grep -ho 'Started PrometheusReporter HTTP server on port [0-9]*' "$LOG"/*.log 2>/dev/null | grep -o '[0-9]*$' | sort -u | tr '\n' ' ')
+  [[ -n $prom ]] && echo "Prometheus: http://localhost:<port>/metrics on ports $prom"
+  [[ -f $STATE/last-savepoint ]] && echo "last savepoint: $(cat "$STATE/last-savepoint")"
+  echo "work dir: $WORK"
+}
+
+cmd_metrics() {
+  local job=""
+  [[ ${1:-} == --job ]] && job=$2
+  build_cluster
+  [[ -n $job ]] || job=$(current_job)
+  tool metrics "$(rest_url)" "$job"
+}
+
+stop_cluster() {
+  local n
+  for n in $(cluster_names); do kill_jvm "$n"; done
+}
+
+cmd_stop() {
+  if ! cluster_running; then say "no cluster running from $WORK"; return 0; fi
+  if [[ -f $CP_FILE && -f $TOOL_JAR ]]; then
+    CP=$(cat "$CP_FILE")
+    local running
+    running=$(tool running-jobs "$(rest_url)" 2>/dev/null || true)
+    [[ -z $running ]] || say "jobs still running are killed with the cluster (their latest retained checkpoint stays in $WORK/checkpoints): $(echo $running)"
+  fi
+  stop_cluster
+  say "cluster stopped; logs, checkpoints and savepoints stay in $WORK"
+}
+
+# ------------------------------------------------------------------ rehearsal
+
+REHEARSAL_STARTED_CLUSTER=""
+rehearsal_exit() {
+  local rc=$?
+  if [[ -n $REHEARSAL_STARTED_CLUSTER ]]; then
+    say "tearing down (trap on exit)"
+    stop_cluster
+  fi
+  if [[ $rc -ne 0 ]]; then say "rehearsal FAILED (exit $rc); logs in $LOG"; fi
+  exit "$rc"
+}
+
+# feed PART: move a part of the input into the watched directory (written aside, then renamed: the
+# source never sees half a file). One file a run: a source subtask that reads two files in turn
+# would find the second one's records behind the watermark of the first (late).
+feed() {
+  local part=$1
+  rm -rf "$R/staging"; mkdir -p "$R/staging"
+  cp "$R/parts/events-$part.jsonl" "$R/staging/"
+  mv "$R/staging/events-$part.jsonl" "$R/input/"
+  say "fed part $part ($(wc -l < "$R/parts/events-$part.jsonl") records) into the watched directory $R/input"
+}
+
+committed_now() {
+  local n=0 f
+  for f in "$R"/output/transitions/*; do [[ -f $f ]] && n=$((n + $(wc -l < "$f"))); done
+  echo "$n"
+}
+
+cmd_rehearse() {
+  [[ $# -eq 0 ]] || die "rehearse takes no options (work dir: PQLSCORE_CLUSTER_DIR or --work-dir)"
+  local t0 t_ready
+  t0=$(date +%s)
+  if cluster_running; then die "a cluster from $WORK is already running: stop it first ($0 stop)"; fi
+  trap rehearsal_exit EXIT
+  trap 'exit 130' INT TERM
+  R=$WORK/rehearsal
+  rm -rf "$R" "$WORK/checkpoints" "$WORK/savepoints"
+  mkdir -p "$R/input" "$R/parts"
+
+  say "== 1/7 build: cluster classpath and job jar"
+  build_cluster
+  build_job
+
+  say "== 2/7 input: generated usage events, cut in three parts (one per run)"
+  java -cp "$JOB_JAR" io.pqlscore.generator.EventGenerator --out "$R/events.jsonl" \
+    --accounts 100 --days 6 --bad-ratio 0.002 2>&1 | sed -n 's/^event generator: \([0-9,]* records.*\)/    | \1/p' >&2
+  local total a b
+  total=$(wc -l < "$R/events.jsonl")
+  a=$((total * 2 / 5)); b=$((total * 3 / 4))
+  sed -n "1,${a}p" "$R/events.jsonl" > "$R/parts/events-1.jsonl"
+  sed -n "$((a + 1)),${b}p" "$R/events.jsonl" > "$R/parts/events-2.jsonl"
+  sed -n "$((b + 1)),\$p" "$R/events.jsonl" > "$R/parts/events-3.jsonl"
+  say "$total records in arrival order: part 1 $(wc -l < "$R/parts/events-1.jsonl"), part 2 $(wc -l < "$R/parts/events-2.jsonl"), part 3 $(wc -l < "$R/parts/events-3.jsonl")"
+
+  say "== 3/7 cluster: a JobManager and 2 TaskManagers (2 slots each), checkpoints every 5 s"
+  REHEARSAL_STARTED_CLUSTER=1
+  # A watched file's watermark is emitted periodically while it is read (and its last one is lost
+  # when it ends): a short interval lets small files move event time.
+  cmd_start --taskmanagers 2 --slots 2 --checkpoint-interval "5 s" --set "pipeline.auto-watermark-interval=10 ms"
+  t_ready=$(date +%s)
+  # The part a run reads is in the directory before the run starts, so the source subtask that gets it
+  # never goes idle first; the others (no file) go idle after --idle-timeout, which must be longer
+  # than the time to start the job and find the file. Switches between idle and active while records
+  # are under way can make them late for the CEP operators (docs/OPERATIONS.md, "Watched directories").
+  local args=(--input "file://$R/input" --continuous --monitor-interval 1s --idle-timeout 10s
+    --output "file://$R/output" --job-name pql-scoring-rehearsal)
+  : > "$R/legs"
+  local job sp1 sp2 sp3 start mid
+
+  say "== 4/7 run 1: parallelism 2 on the watched directory with part 1, stop with a savepoint"
+  start=$(now_ms)
+  feed 1
+  job=$(cmd_submit --parallelism 2 -- "${args[@]}")
+  tool wait-records "$(rest_url)" "$job" "$(wc -l < "$R/parts/events-1.jsonl")" 120 >&2 || die "run 1 did not score its records"
+  sp1=$(cmd_savepoint_stop --job "$job")
+  echo "run-1_(parallelism_2) $start $(now_ms)" >> "$R/legs"
+  say "savepoint 1: $sp1 (transition lines committed so far: $(committed_now); the rest is in in-progress part files, which the savepoint holds)"
+
+  say "== 5/7 run 2: resume savepoint 1 at parallelism 4 with part 2, stop with a savepoint"
+  start=$(now_ms)
+  feed 2
+  job=$(cmd_resume "$sp1" --parallelism 4 -- "${args[@]}")
+  tool wait-records "$(rest_url)" "$job" "$(wc -l < "$R/parts/events-2.jsonl")" 120 >&2 || die "run 2 did not score its records"
+  sp2=$(cmd_savepoint_stop --job "$job")
+  echo "run-2_(parallelism_4) $start $(now_ms)" >> "$R/legs"
+  say "savepoint 2: $sp2 (transition lines committed so far: $(committed_now))"
+
+  say "== 6/7 run 3: resume savepoint 2 at parallelism 1 with part 3; beside it, one uninterrupted replay of all records"
+  start=$(now_ms)
+  feed 3
+  job=$(cmd_resume "$sp2" --parallelism 1 -- "${args[@]}")
+  local ref
+  ref=$(run_job norecord --parallelism 2 -- --input "file://$R/events.jsonl" --output "file://$R/reference" \
+    --job-name pql-scoring-reference)
+  tool wait-records "$(rest_url)" "$job" "$(wc -l < "$R/parts/events-3.jsonl")" 120 >&2 || die "run 3 did not score its records"
+  mid=$(now_ms)
+  echo "run-3_(parallelism_1) $start $mid" >> "$R/legs"
+  say "end of input: stop run 3 with --drain, so event time runs out and every output is committed, as at the end of the replay"
+  sp3=$(cmd_savepoint_stop --job "$job" --drain)
+  echo "run-3_end-of-input_(drain) $((mid + 1)) $(now_ms)" >> "$R/legs"
+  say "final savepoint (after the drain: everything forgotten, not for resuming): $sp3"
+  tool wait-terminal "$(rest_url)" "$ref" 180 >&2 || die "the reference replay $ref did not finish"
+  say "reference replay $ref finished"
+
+  say "== 7/7 checks: the committed outputs of the three runs, against the replay"
+  local check_rc=0
+  tool check "$R/output" "$R/reference" "$R/legs" >&2 || check_rc=$?
+
+  say "tearing down"
+  REHEARSAL_STARTED_CLUSTER=""
+  stop_cluster
+  local t1
+  t1=$(date +%s)
+  say "rehearsal took $((t1 - t0)) s ($((t1 - t_ready)) s from a running cluster to teardown); outputs in $R, logs in $LOG"
+  [[ $check_rc -eq 0 ]] || die "rehearsal checks failed"
+  say "rehearsal PASSED"
+}
+
+# ------------------------------------------------------------------ main
+
+if [[ ${1:-} == --work-dir ]]; then
+  mkdir -p "$2"; WORK=$(cd "$2" && pwd); paths; shift 2
+fi
+[[ $# -ge 1 ]] || usage
+command -v java >/dev/null || die "java not found (a JDK 17 is needed)"
+mkdir -p "$WORK"
+cmd=$1; shift
+case $cmd in
+  start) cmd_start "$@" ;;
+  submit) cmd_submit "$@" ;;
+  savepoint-stop) cmd_savepoint_stop "$@" ;;
+  resume) cmd_resume "$@" ;;
+  status) cmd_status "$@" ;;
+  metrics) cmd_metrics "$@" ;;
+  stop) cmd_stop "$@" ;;
+  rehearse) cmd_rehearse "$@" ;;
+  -h|--help|help) usage ;;
+  *) die "unknown command $cmd (start, submit, savepoint-stop, resume, status, metrics, stop, rehearse)" ;;
+esac
