@@ -452,8 +452,8 @@ cmd_rehearse() {
   t_ready=$(date +%s)
   # The part a run reads is in the directory before the run starts, so the source subtask that gets it
   # never goes idle first; the others (no file) go idle after --idle-timeout, which must be longer
-  # than the time to start the job and find the file. Switches between idle and active while records
-  # are under way can make them late for the CEP operators (docs/OPERATIONS.md, "Watched directories").
+  # than the time to start the job and find the file: a reader that resumes after another has moved
+  # event time on can find its records late (docs/OPERATIONS.md, "Watched directories").
   local args=(--input "file://$R/input" --continuous --monitor-interval 1s --idle-timeout 10s
     --output "file://$R/output" --job-name pql-scoring-rehearsal)
   : > "$R/legs"

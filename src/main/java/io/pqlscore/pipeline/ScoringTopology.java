@@ -2,6 +2,7 @@ package io.pqlscore.pipeline;
 
 import io.pqlscore.events.DeadLetter;
 import io.pqlscore.events.EventSequencer;
+import io.pqlscore.events.SequencerOperator;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.RecordRouter;
 import io.pqlscore.events.UsageEvent;
@@ -16,6 +17,7 @@ import io.pqlscore.scoring.ScoreEngine;
 import io.pqlscore.scoring.Transition;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -70,9 +72,10 @@ public final class ScoringTopology {
 
         SingleOutputStreamOperator<UsageEvent> ordered = events
                 .keyBy(BY_ACCOUNT, Types.STRING)
-                .process(new EventSequencer(model.time().dedupeWindowMs(), dedupePurgeGranularity.toMillis()))
-                .uid(UID_SEQUENCER)
-                .name("order by event time and deduplicate");
+                .transform("order by event time and deduplicate", TypeInformation.of(UsageEvent.class),
+                        new SequencerOperator(new EventSequencer(model.time().dedupeWindowMs(),
+                                dedupePurgeGranularity.toMillis())))
+                .uid(UID_SEQUENCER);
         DataStream<DeadLetter> lateAfterShuffle = ordered.getSideOutput(EventSequencer.LATE)
                 .map(new LateCounter()).returns(DeadLetter.class)
                 .uid(UID_LATE_AFTER_SHUFFLE_COUNT).name("count late after shuffle");

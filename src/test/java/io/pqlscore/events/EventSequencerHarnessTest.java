@@ -18,8 +18,9 @@ import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The {@link EventSequencer} alone, on Flink's keyed operator test harness: SPEC 3 order (event
  * time, ties by messageId in code point order), release only once the watermark passes, SPEC 4
- * deduplication measured from the kept record, the purge of kept ids, and the late side output.
+ * deduplication measured from the kept record, the purge of kept ids, and the late side output;
+ * and (as the {@link SequencerOperator} it runs in) that source idleness stops here.
  */
 class EventSequencerHarnessTest {
     private static final long HOUR = 3_600_000L;
@@ -51,7 +53,7 @@ class EventSequencerHarnessTest {
     @BeforeEach
     void openHarness() throws Exception {
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new EventSequencer(DAY, 60_000)), e -> e.accountId, Types.STRING);
+                new SequencerOperator(new EventSequencer(DAY, 60_000)), e -> e.accountId, Types.STRING);
         harness.open();
     }
 
@@ -217,5 +219,17 @@ class EventSequencerHarnessTest {
         assertThat(late).allSatisfy(d -> assertThat(d.source).isEqualTo("account:a1"));
         harness.processWatermark(T + 1);
         assertThat(drain()).containsExactly(at("ahead", T + 1));
+    }
+
+    @Test
+    void idlenessOfTheSourcesIsNotPassedOnButWatermarksAre() throws Exception {
+        send(ping("acct-1", "m1", T));
+        harness.processWatermarkStatus(WatermarkStatus.IDLE);
+        harness.processWatermark(T);
+        harness.processWatermarkStatus(WatermarkStatus.ACTIVE);
+
+        assertThat(harness.getOutput()).noneMatch(o -> o instanceof WatermarkStatus)
+                .anyMatch(o -> o instanceof Watermark && ((Watermark) o).getTimestamp() == T);
+        assertThat(drain()).containsExactly(at("m1", T));
     }
 }

@@ -1,8 +1,13 @@
 package io.pqlscore.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pqlscore.events.JsonValues;
 import io.pqlscore.events.Timestamps;
 import io.pqlscore.scoring.Transition;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -37,6 +42,17 @@ public final class ExpectedTransition {
                 n.get("user_id").isNull() ? null : n.get("user_id").asText(), n.get("tier_from").asText(),
                 n.get("tier_to").asText(), n.get("direction").asText(), n.get("score").asDouble(),
                 Timestamps.parseMillis(n.get("occurred_at").asText()), n.get("cause").asText());
+    }
+
+    /** The transitions of a case's {@code .expected.jsonl} file. */
+    public static List<ExpectedTransition> readAll(Path expectedJsonLines) throws IOException {
+        List<ExpectedTransition> out = new ArrayList<>();
+        for (String line : Files.readAllLines(expectedJsonLines, StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) {
+                out.add(of(JsonValues.MAPPER.readTree(line)));
+            }
+        }
+        return out;
     }
 
     public static ExpectedTransition of(Transition t) {
