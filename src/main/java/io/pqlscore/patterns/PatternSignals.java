@@ -5,6 +5,7 @@ import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
 import io.pqlscore.model.SignalKind;
 import io.pqlscore.scoring.SignalFiring;
+import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -53,23 +54,45 @@ public final class PatternSignals {
 
     private static DataStream<SignalFiring> detect(DataStream<UsageEvent> ordered, Signal s, boolean perUser,
             int layout) {
-        final int index = s.index();
-        final boolean usage = s.kind() == SignalKind.USAGE;
+        boolean usage = s.kind() == SignalKind.USAGE;
         DataStream<UsageEvent> input = ordered
-                // hit positions are only meaningful under the model that matched them
-                .filter(e -> e.layout == layout && e.hitIndex(index) >= 0 && (!perUser || e.userId != null))
+                .filter(inputFilter(s, perUser, layout))
                 .uid("pattern-input-" + uid(s, perUser).substring("pattern-".length()))
                 .name("records for " + s.id() + (perUser ? " per user" : " per account"));
-        KeySelector<UsageEvent, String> key = usage
-                ? e -> PatternKeys.of(PatternKeys.entity(e, perUser), e.hitValues[e.hitIndex(index)])
-                : e -> PatternKeys.entity(e, perUser);
-        Pattern<UsageEvent, UsageEvent> pattern = usage ? UsageApproachPattern.of(s, layout) : SequencePattern.of(s, layout);
-        String last = usage ? UsageApproachPattern.AT_OR_ABOVE : SequencePattern.stepName(s.steps().size() - 1);
-        return CEP.pattern(input.keyBy(key, Types.STRING), pattern, new MessageIdOrder())
+        return CEP.pattern(input.keyBy(key(s, perUser), Types.STRING), pattern(s, layout), new MessageIdOrder())
                 .inEventTime()
-                .process(new FiringEmitter(index, last, perUser), TypeInformation.of(SignalFiring.class))
+                .process(emitter(s, perUser), TypeInformation.of(SignalFiring.class))
                 .uid(uid(s, perUser))
                 .name((usage ? "usage approach " : "sequence ") + s.id() + (perUser ? " per user" : " per account"));
+    }
+
+    // The pieces below are what the operator tests assemble on a harness, so that they test the
+    // job's own wiring rather than a copy of it.
+
+    /** Only records that hit the signal reach its operator (and, per user, only records with a user). */
+    static FilterFunction<UsageEvent> inputFilter(Signal s, boolean perUser, int layout) {
+        final int index = s.index();
+        // hit positions are only meaningful under the model that matched them
+        return e -> e.layout == layout && e.hitIndex(index) >= 0 && (!perUser || e.userId != null);
+    }
+
+    /** Sequences are keyed by entity; usage approaches by entity and metric. */
+    static KeySelector<UsageEvent, String> key(Signal s, boolean perUser) {
+        final int index = s.index();
+        return s.kind() == SignalKind.USAGE
+                ? e -> PatternKeys.of(PatternKeys.entity(e, perUser), e.hitValues[e.hitIndex(index)])
+                : e -> PatternKeys.entity(e, perUser);
+    }
+
+    static Pattern<UsageEvent, UsageEvent> pattern(Signal s, int layout) {
+        return s.kind() == SignalKind.USAGE ? UsageApproachPattern.of(s, layout) : SequencePattern.of(s, layout);
+    }
+
+    /** Emits a firing for each match, stamped with the match's last record. */
+    static FiringEmitter emitter(Signal s, boolean perUser) {
+        String last = s.kind() == SignalKind.USAGE ? UsageApproachPattern.AT_OR_ABOVE
+                : SequencePattern.stepName(s.steps().size() - 1);
+        return new FiringEmitter(s.index(), last, perUser);
     }
 
     private static DataStream<SignalFiring> union(DataStream<SignalFiring> a, DataStream<SignalFiring> b) {

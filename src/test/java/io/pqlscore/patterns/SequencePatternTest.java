@@ -10,16 +10,15 @@ import io.pqlscore.events.UsageEvent;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
-import io.pqlscore.model.SignalKind;
 import io.pqlscore.scoring.SignalFiring;
 import io.pqlscore.testing.Shared;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.cep.nfa.compiler.NFACompiler;
 import org.apache.flink.cep.operator.CepOperator;
 import org.apache.flink.cep.pattern.Pattern;
@@ -34,7 +33,8 @@ import org.junit.jupiter.api.Test;
  * built exactly as {@link PatternSignals} builds it through {@code CEP.pattern(...).inEventTime()
  * .process(...)} ({@code PatternStreamBuilder.build}: event time, {@code NFACompiler.compileFactory(
  * pattern, false)} since {@link FiringEmitter} handles no timeouts, {@link MessageIdOrder} as the
- * tie-break, the pattern's skip strategy, no late-data tag), with the same key and input filter.
+ * tie-break, the pattern's skip strategy, no late-data tag), with PatternSignals' own key, input
+ * filter, pattern and emitter.
  *
  * <p>Signals of {@code model-simple.yaml}: {@code onboarding} (user scope, Signup → Connect →
  * Dashboard within 2d) and {@code share_then_invite} (account scope, Share → Invite within 1d).
@@ -311,6 +311,7 @@ class SequencePatternTest {
         final EventParser parser;
         final KeyedOneInputStreamOperatorTestHarness<String, UsageEvent, SignalFiring> harness;
         final CepOperator<UsageEvent, String, SignalFiring> operator;
+        private final FilterFunction<UsageEvent> filter;
         private final long bound;
         private long maxSeen = Long.MIN_VALUE;
         private long watermark = Long.MIN_VALUE;
@@ -321,25 +322,19 @@ class SequencePatternTest {
             this.perUser = perUser;
             this.parser = new EventParser(model);
             this.bound = model.time().maxOutOfOrdernessMs();
-            boolean usage = signal.kind() == SignalKind.USAGE;
             int layout = model.signalLayout();
-            Pattern<UsageEvent, UsageEvent> pattern = usage ? UsageApproachPattern.of(signal, layout)
-                    : SequencePattern.of(signal, layout);
-            String last = usage ? UsageApproachPattern.AT_OR_ABOVE : SequencePattern.stepName(signal.steps().size() - 1);
-            final int index = signal.index();
-            final boolean user = perUser;
-            KeySelector<UsageEvent, String> key = usage
-                    ? e -> PatternKeys.of(PatternKeys.entity(e, user), e.hitValues[e.hitIndex(index)])
-                    : e -> PatternKeys.entity(e, user);
+            this.filter = PatternSignals.inputFilter(signal, perUser, layout);
+            Pattern<UsageEvent, UsageEvent> pattern = PatternSignals.pattern(signal, layout);
             this.operator = new CepOperator<>(
                     TypeInformation.of(UsageEvent.class).createSerializer(new SerializerConfigImpl()),
                     false, // event time
                     NFACompiler.compileFactory(pattern, false), // FiringEmitter handles no timeouts
                     new MessageIdOrder(),
                     pattern.getAfterMatchSkipStrategy(),
-                    new FiringEmitter(index, last, perUser),
+                    PatternSignals.emitter(signal, perUser),
                     null);
-            this.harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, key, Types.STRING);
+            this.harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, PatternSignals.key(signal, perUser),
+                    Types.STRING);
             harness.open();
         }
 
@@ -378,9 +373,9 @@ class SequencePatternTest {
             return taken;
         }
 
-        /** PatternSignals' input filter: records that hit the signal (and have a user, per user). */
+        /** Through PatternSignals' input filter: records that hit the signal (and have a user, per user). */
         boolean offer(UsageEvent e) throws Exception {
-            if (e.hitIndex(signal.index()) < 0 || (perUser && e.userId == null)) {
+            if (!filter.filter(e)) {
                 return false;
             }
             harness.processElement(e, e.timestamp);
