@@ -27,6 +27,10 @@ public final class JobOptions implements Serializable {
     public int maxRecordBytes = io.pqlscore.events.EventParser.DEFAULT_MAX_RECORD_BYTES;
     public int maxDepth = io.pqlscore.events.EventParser.DEFAULT_MAX_DEPTH;
     public int topSignals = io.pqlscore.scoring.ScoreEngine.DEFAULT_TOP_SIGNALS;
+    /** Event times before this (epoch ms) are bad_timestamp; null: no bound. */
+    public Long minEventTime;
+    /** Event times more than this after the wall clock are bad_timestamp; null: no bound. */
+    public Duration maxFuture;
     public Duration idleTimeout = Duration.ofSeconds(30);
     public Duration dedupePurgeGranularity = Duration.ofMinutes(1);
     public boolean local;
@@ -104,6 +108,12 @@ public final class JobOptions implements Serializable {
                 (o, v) -> o.maxRecordBytes = positive("max-record-bytes", v));
         spec("max-depth", "N", "records nested deeper than this are rejected as too_large (default 64)",
                 (o, v) -> o.maxDepth = positive("max-depth", v));
+        spec("min-event-time", "INSTANT",
+                "records timestamped before this ISO-8601 instant are rejected as bad_timestamp (default: no bound)",
+                (o, v) -> o.minEventTime = instant("min-event-time", v));
+        spec("max-future", "DURATION",
+                "records timestamped more than this after the wall clock are rejected as bad_timestamp, so they cannot hold the watermark ahead (default: no bound)",
+                (o, v) -> o.maxFuture = duration(v));
         spec("top-signals", "N", "how many top signals a transition lists (default 3)",
                 (o, v) -> o.topSignals = positive("top-signals", v));
         spec("idle-timeout", "DURATION", "a source split without records this long stops holding back the watermark (default 30s)",
@@ -238,6 +248,14 @@ public final class JobOptions implements Serializable {
             // fall through
         }
         throw new UsageException("--" + name + " needs a positive integer, got '" + v + "'");
+    }
+
+    private static long instant(String name, String v) {
+        long t = io.pqlscore.events.Timestamps.parseMillis(v);
+        if (t == Long.MIN_VALUE) {
+            throw new UsageException("--" + name + " needs an ISO-8601 instant with an offset (2020-01-01T00:00:00Z), got '" + v + "'");
+        }
+        return t;
     }
 
     private static int nonNegative(String name, String v) {

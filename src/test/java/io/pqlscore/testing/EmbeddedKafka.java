@@ -181,8 +181,13 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Creates a topic (replication factor 1) and waits until every partition has a leader. */
     public void createTopic(String name, int partitions) {
+        createTopic(name, partitions, Map.of());
+    }
+
+    /** As {@link #createTopic(String, int)}, with topic configs (e.g. {@code max.message.bytes}). */
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
         try {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (true) {
                 TopicDescription d = null;
@@ -217,25 +222,32 @@ public final class EmbeddedKafka implements AutoCloseable {
      * and returns where each value went, in the order of {@code values}.
      */
     public List<RecordMetadata> produce(String topic, List<byte[]> values, Function<byte[], byte[]> keyFn) {
+        return produce(topic, values, keyFn, Map.of());
+    }
+
+    /** As {@link #produce(String, List, Function)}, with producer settings over ours (e.g. for huge records). */
+    public List<RecordMetadata> produce(String topic, List<byte[]> values, Function<byte[], byte[]> keyFn,
+            Map<String, Object> producerOverrides) {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(values.size());
         for (byte[] v : values) {
             records.add(new ProducerRecord<>(topic, keyFn == null ? null : keyFn.apply(v), v));
         }
-        return send(records);
+        return send(records, producerOverrides);
     }
 
     /** Writes one record to a given partition (e.g. one per partition, to move every partition's watermark). */
     public RecordMetadata produce(String topic, int partition, byte[] key, byte[] value) {
-        return send(List.of(new ProducerRecord<>(topic, partition, key, value))).get(0);
+        return send(List.of(new ProducerRecord<>(topic, partition, key, value)), Map.of()).get(0);
     }
 
-    private List<RecordMetadata> send(List<ProducerRecord<byte[], byte[]>> records) {
+    private List<RecordMetadata> send(List<ProducerRecord<byte[], byte[]>> records, Map<String, Object> overrides) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.putAll(overrides);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
             List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
             for (ProducerRecord<byte[], byte[]> r : records) {
