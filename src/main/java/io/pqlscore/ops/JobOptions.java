@@ -139,15 +139,24 @@ public final class JobOptions implements Serializable {
         spec("kafka-stop-at-latest", null,
                 "stop at the latest offsets present when the job starts: the job then ends and event time runs past every tick and retention, as in a file replay (replays, backfills)",
                 (o, v) -> o.kafkaStopAtLatest = true);
-        spec("kafka-property", "KEY=VALUE", "a Kafka client property for the source and sinks (e.g. security.protocol=SASL_SSL); repeatable",
+        spec("kafka-property", "KEY=VALUE", "a Kafka client property for the source and sinks (e.g. security.protocol=SASL_SSL), not a secret; repeatable",
                 (o, v) -> {
                     int eq = v.indexOf('=');
                     if (eq <= 0) {
-                        throw new UsageException("--kafka-property needs KEY=VALUE, got '" + v + "'");
+                        throw new UsageException("--kafka-property needs KEY=VALUE, got '" + v.replaceAll("=.*", "=...") + "'");
+                    }
+                    String key = v.substring(0, eq).trim();
+                    if (Secrets.isSecretKafkaKey(key)) {
+                        // arguments are logged (Flink logs an application's program arguments) and
+                        // visible in the process list: secrets come from a file or the environment
+                        throw new UsageException("--kafka-property " + key + " holds a secret: put it in --kafka-properties-file"
+                                + " or the environment variable " + Secrets.KAFKA_ENV_PREFIX
+                                + key.toUpperCase(java.util.Locale.ROOT).replace("_", "__").replace('.', '_')
+                                + ", never on the command line");
                     }
                     o.kafkaProperties.put(v.substring(0, eq), v.substring(eq + 1));
                 });
-        spec("kafka-properties-file", "PATH", "Kafka client properties from a file (e.g. a mounted Secret with SASL credentials)",
+        spec("kafka-properties-file", "PATH", "Kafka client properties from a file (e.g. a mounted Secret with SASL credentials); PQLSCORE_KAFKA_<KEY> variables override it",
                 (o, v) -> o.kafkaPropertiesFile = v);
         spec("transitions-topic", "TOPIC", "write transitions to this Kafka topic (key: the entity, value: SPEC 5 JSON)",
                 (o, v) -> o.transitionsTopic = v);

@@ -79,6 +79,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private final Map<String, String> overrides = new HashMap<>();
+    private final Map<String, String> saslUsers = new java.util.LinkedHashMap<>();
+    private String saslBootstrapServers;
     private Path dir;
     private KafkaRaftServer server;
     private String bootstrapServers;
@@ -91,6 +93,28 @@ public final class EmbeddedKafka implements AutoCloseable {
     public EmbeddedKafka withBrokerProperty(String key, String value) {
         overrides.put(key, value);
         return this;
+    }
+
+    /**
+     * Adds a {@code SASL_PLAINTEXT} listener (mechanism {@code PLAIN}) with this user, beside the
+     * plaintext one the test's own clients use (before {@link #start()}). Clients of it need
+     * {@code security.protocol=SASL_PLAINTEXT}, {@code sasl.mechanism=PLAIN} and a
+     * {@code sasl.jaas.config} with the user and password: {@link #saslBootstrapServers()}.
+     */
+    public EmbeddedKafka withSaslPlainUser(String user, String password) {
+        if (!user.matches("[A-Za-z0-9_-]+") || password.contains("\"")) {
+            throw new IllegalArgumentException("a plain user name and a password without quotes");
+        }
+        saslUsers.put(user, password);
+        return this;
+    }
+
+    /** The SASL_PLAINTEXT listener's address (see {@link #withSaslPlainUser}). */
+    public String saslBootstrapServers() {
+        if (saslBootstrapServers == null) {
+            throw new IllegalStateException("no SASL listener (withSaslPlainUser before start)");
+        }
+        return saslBootstrapServers;
     }
 
     /** Formats a fresh log directory and starts the broker; returns once it serves clients. */
@@ -109,6 +133,17 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
             p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
             p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            if (!saslUsers.isEmpty()) {
+                int saslPort = freePort();
+                p.put("listeners", p.get("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+                p.put("advertised.listeners", p.get("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+                p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SASL_PLAINTEXT:SASL_PLAINTEXT");
+                p.put("sasl.enabled.mechanisms", "PLAIN");
+                StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+                saslUsers.forEach((u, pw) -> jaas.append(" user_").append(u).append("=\"").append(pw).append('"'));
+                p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+                saslBootstrapServers = "127.0.0.1:" + saslPort;
+            }
             p.put("controller.listener.names", "CONTROLLER");
             p.put("inter.broker.listener.name", "PLAINTEXT");
             p.put("log.dirs", dir.resolve("data").toString());
@@ -358,6 +393,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             exitTrapped = false;
         }
         bootstrapServers = null;
+        saslBootstrapServers = null;
         if (dir != null) {
             deleteRecursively(dir);
             dir = null;
