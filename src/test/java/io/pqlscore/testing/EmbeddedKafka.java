@@ -83,6 +83,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private String saslBootstrapServers;
     private Path dir;
     private KafkaRaftServer server;
+    private KafkaConfig config;
     private String bootstrapServers;
     private Admin admin;
     private boolean exitTrapped;
@@ -171,6 +172,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 throw new IllegalStateException("embedded Kafka asked to halt(" + code + "): " + message);
             });
             exitTrapped = true;
+            this.config = config;
             server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();
             bootstrapServers = "127.0.0.1:" + brokerPort;
@@ -190,6 +192,58 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (Exception e) {
             close();
             throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Stops the broker as a clean shutdown does ({@code kafka-server-stop.sh}: logs flushed,
+     * leadership and the controller given up), keeping its log directory and ports: an outage.
+     * Clients keep trying to reconnect until {@link #restartBroker()}.
+     */
+    public synchronized void stopBroker() {
+        if (server == null) {
+            throw new IllegalStateException("not running");
+        }
+        server.shutdown();
+        server.awaitShutdown();
+        server = null;
+    }
+
+    /** Starts the broker again after {@link #stopBroker()}: same ports, same data. Returns once it serves clients. */
+    public synchronized void restartBroker() {
+        if (server != null || config == null) {
+            throw new IllegalStateException("not stopped");
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                server = new KafkaRaftServer(config, Time.SYSTEM);
+                server.startup();
+                break;
+            } catch (RuntimeException e) {
+                // a port of the old instance not released yet
+                server = null;
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                sleepQuietly(500);
+            }
+        }
+        try {
+            admin.describeCluster().nodes().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the restarted broker does not answer", e.getCause());
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
