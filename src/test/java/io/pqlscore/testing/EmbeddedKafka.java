@@ -90,6 +90,16 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public EmbeddedKafka() {}
 
+    /**
+     * Produce and consume (not create topics) against a broker that runs elsewhere, e.g. an
+     * EmbeddedKafka of another JVM: the same client helpers, no server.
+     */
+    public static EmbeddedKafka connectTo(String bootstrapServers) {
+        EmbeddedKafka k = new EmbeddedKafka();
+        k.bootstrapServers = bootstrapServers;
+        return k;
+    }
+
     /** A broker setting over the defaults of this class (before {@link #start()}). */
     public EmbeddedKafka withBrokerProperty(String key, String value) {
         overrides.put(key, value);

@@ -23,10 +23,20 @@ import java.util.function.Predicate;
  * {@code event_id}, {@code pql_current_scores} by entity.
  */
 public final class PqlTables {
-    private final EmbeddedPostgres pg;
+    /** Opens a connection to the database holding the tables. */
+    public interface Connections {
+        Connection connect() throws SQLException;
+    }
+
+    private final Connections pg;
 
     public PqlTables(EmbeddedPostgres pg) {
-        this.pg = pg;
+        this.pg = pg::connect;
+    }
+
+    /** The tables of a database that runs elsewhere. */
+    public PqlTables(String jdbcUrl, String user, String password) {
+        this.pg = () -> java.sql.DriverManager.getConnection(jdbcUrl, user, password);
     }
 
     /** {@code pql_transitions}, each row in the JSON shape of SPEC 5 (routing nested), by event_id. */
