@@ -225,6 +225,7 @@ public final class Soak {
             producer.stop.set(true);
             feeder.join(10_000);
             job.cancel().get(60, TimeUnit.SECONDS);
+            awaitTerminal(job); // the sinks stop before the servers do
 
             String verdict = verdict(samples, o);
             out.println(verdict);
@@ -243,6 +244,19 @@ public final class Soak {
             return verdict.contains("FAILED") ? 1 : 0;
         } finally {
             deleteQuietly(tmp);
+        }
+    }
+
+    private static void awaitTerminal(JobClient job) throws InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            try {
+                if (job.getJobStatus().get().isGloballyTerminalState()) {
+                    return;
+                }
+            } catch (Exception e) {
+                return; // the local MiniCluster shuts down with its job
+            }
+            Thread.sleep(100);
         }
     }
 
