@@ -147,6 +147,12 @@ public final class Soak {
         try (EmbeddedKafka kafka = new EmbeddedKafka().start();
                 EmbeddedPostgres pg = o.jdbc ? EmbeddedPostgres.launch() : null;
                 Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            // Ctrl-C: the broker's and this run's directories go too (PostgreSQL has its own hook)
+            Thread cleanup = new Thread(() -> {
+                kafka.close();
+                deleteQuietly(tmp);
+            }, "soak-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
             kafka.createTopic(INPUT, 3);
             kafka.createTopic("transitions", 3);
             kafka.createTopic("dead-letters", 1);

@@ -60,13 +60,13 @@ public final class HostileRecords {
         List<BiFunction<HostileRecords, Integer, Hostile>> kinds = g.kinds();
         List<Hostile> out = new ArrayList<>(count);
         // the rare, big ones first, a fixed number of them
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < 5; i++) {
             out.add(g.tooLargeString(1_100_000 + g.random.nextInt(900_000)));
         }
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 3; i++) {
             out.add(g.tooLargePropertyMap(40_000 + g.random.nextInt(20_000)));
         }
-        for (int i = 0; i < 10; i++) {
+        for (int i = 0; i < 6; i++) {
             out.add(g.validEnormousTraits(10_000 + g.random.nextInt(5_000)));
         }
         if (withHuge) {
@@ -286,7 +286,7 @@ public final class HostileRecords {
     }
 
     private Hostile deepNesting(int i) {
-        int depth = 65 + random.nextInt(i / 19 % 20 == 0 ? 100_000 : 500);
+        int depth = 65 + random.nextInt(i / 19 % 40 == 0 ? 100_000 : 500);
         String open = i / 19 % 2 == 0 ? "[" : "{\"a\":";
         String close = i / 19 % 2 == 0 ? "]" : "}";
         // nested in properties (a valid record otherwise), or a bare unbalanced tower
@@ -337,7 +337,7 @@ public final class HostileRecords {
 
     /** A large string under the size limit, in a record rejected for another reason. */
     private Hostile bigStringUnderTheLimit(int i) {
-        String s = "b".repeat(10_000 + random.nextInt(i / 19 % 50 == 0 ? 900_000 : 2_000));
+        String s = "b".repeat(10_000 + random.nextInt(i / 19 % 100 == 0 ? 900_000 : 2_000));
         String t = track("\"properties\":{\"blob\":\"" + s + "\"}").replace("\"type\":\"track\"", "\"type\":\"tracks\"");
         return h("big string, unknown type", t, "bad_type");
     }
@@ -353,7 +353,7 @@ public final class HostileRecords {
                     .replace("\"userId\":\"u-hostile-", "\"userId\":1,\"u\":\""), "missing_account");
             case 3: return h("faults: depth and broken JSON", "{\"type\":" + "[".repeat(100), "too_large");
             default:
-                if (i / 19 / 5 % 10 == 0) {
+                if (i / 19 / 5 % 30 == 0) {
                     return h("faults: size and everything", "[" + "x".repeat(MAX_RECORD_BYTES), "too_large");
                 }
                 return h("faults: depth and type", "{\"type\":1,\"p\":" + "{\"a\":".repeat(70) + "}".repeat(70) + "}",
