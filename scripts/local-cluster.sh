@@ -12,6 +12,7 @@
 #   scripts/local-cluster.sh metrics [--job ID]
 #   scripts/local-cluster.sh stop                                     # tears the cluster down
 #   scripts/local-cluster.sh rehearse                                 # the whole upgrade/rescale rehearsal
+#   scripts/local-cluster.sh chaos                                    # kill -9 a TaskManager mid-stream, check exactly-once
 #
 # Needs a JDK 17 and Maven (Flink's jars come from Maven Central or ~/.m2; `MVN_ARGS=-o` for
 # offline). Everything goes to the work directory ($PQLSCORE_CLUSTER_DIR, default
@@ -28,6 +29,7 @@ WORK=${PQLSCORE_CLUSTER_DIR:-${TMPDIR:-/tmp}/pqlscore-cluster}
 MVN=${MVN:-mvn}
 read -r -a MVN_EXTRA <<< "${MVN_ARGS:-}"
 BASE_CONF=$PROJECT/flink-conf
+SHARED_DIR=${PQLSCORE_SHARED_DIR:-$PROJECT/../shared}
 JOB_CLASS=io.pqlscore.ScoringJob
 JM_MEMORY=${PQLSCORE_JM_MEMORY:-768m}
 TM_MEMORY=${PQLSCORE_TM_MEMORY:-1g}
@@ -103,6 +105,30 @@ build_job() {
 }
 
 tool() { java -cp "$CP:$TOOL_JAR" io.pqlscore.cluster.ClusterTool "$@"; }
+
+# The test classpath (EmbeddedKafka, EmbeddedPostgres, the chaos driver), compiled from a copy of
+# pom.xml and src/ like the job jar: the repository's target/ is left alone.
+build_services() {
+  SERVICES_SRC=$BUILD/services-src
+  SERVICES_CP_FILE=$BUILD/services.classpath
+  if newer "$SERVICES_CP_FILE" "$PROJECT/pom.xml" "$PROJECT/src"; then
+    say "compiling the test sources in $SERVICES_SRC (Kafka broker, PostgreSQL, chaos driver) ..."
+    rm -rf "$SERVICES_SRC"
+    mkdir -p "$SERVICES_SRC"
+    cp "$PROJECT/pom.xml" "$SERVICES_SRC/"
+    cp -r "$PROJECT/src" "$SERVICES_SRC/"
+    (cd "$SERVICES_SRC" && mvn_quiet test-compile dependency:build-classpath -Dmdep.includeScope=test \
+      -Dmdep.outputFile="$SERVICES_CP_FILE.tmp") || die "compiling the test sources failed"
+    mv "$SERVICES_CP_FILE.tmp" "$SERVICES_CP_FILE"
+  fi
+  SERVICES_CP="$BUILD/services-src/target/test-classes:$BUILD/services-src/target/classes:$(cat "$SERVICES_CP_FILE")"
+}
+
+# the chaos driver (src/test/java/io/pqlscore/kafka/ChaosDriver.java) in a JVM of its own
+driver() {
+  java -Xmx1g "${JAVA_OPENS[@]}" -Dshared.dir="$SHARED_DIR" -Dlog4j.configurationFile=log4j2-test.properties \
+    -cp "$SERVICES_CP" io.pqlscore.kafka.ChaosDriver "$@"
+}
 
 # ------------------------------------------------------------------ processes
 
@@ -508,6 +534,126 @@ cmd_rehearse() {
   say "rehearsal PASSED"
 }
 
+# ------------------------------------------------------------------ chaos: kill -9 a TaskManager
+
+CHAOS_SERVICES_PID=""
+CHAOS_STARTED_CLUSTER=""
+chaos_exit() {
+  local rc=$?
+  if [[ -n $CHAOS_STARTED_CLUSTER ]]; then
+    say "tearing down (trap on exit)"
+    stop_cluster
+  fi
+  if [[ -n $CHAOS_SERVICES_PID ]] && kill -0 "$CHAOS_SERVICES_PID" 2>/dev/null; then
+    kill "$CHAOS_SERVICES_PID" 2>/dev/null || true
+    wait "$CHAOS_SERVICES_PID" 2>/dev/null || true
+    say "stopped the Kafka broker and PostgreSQL (pid $CHAOS_SERVICES_PID)"
+  fi
+  if [[ $rc -ne 0 ]]; then say "chaos FAILED (exit $rc); logs in $LOG and $C"; fi
+  exit "$rc"
+}
+
+# rows_now: "<rows in pql_transitions> <transitions committed to the topic>"
+rows_now() { driver rows "$C" 2>/dev/null | tail -1; }
+
+cmd_chaos() {
+  [[ $# -eq 0 ]] || die "chaos takes no options (work dir: PQLSCORE_CLUSTER_DIR or --work-dir)"
+  [[ -d $SHARED_DIR/conformance ]] || die "the contract is not at $SHARED_DIR (set PQLSCORE_SHARED_DIR)"
+  local t0
+  t0=$(date +%s)
+  if cluster_running; then die "a cluster from $WORK is already running: stop it first ($0 stop)"; fi
+  C=$WORK/chaos
+  trap chaos_exit EXIT
+  trap 'exit 130' INT TERM
+  rm -rf "$C" "$WORK/checkpoints"
+  mkdir -p "$C"
+
+  say "== 1/8 build: cluster classpath, job jar, test classpath (Kafka broker, PostgreSQL, driver)"
+  build_cluster
+  build_job
+  build_services
+
+  say "== 2/8 services: a Kafka broker (KRaft) and PostgreSQL 14 in a JVM of their own, reachable by every TaskManager"
+  mkdir -p "$LOG"
+  nohup java -Xmx768m -Dshared.dir="$SHARED_DIR" -Dlog4j.configurationFile=log4j2-test.properties -cp "$SERVICES_CP" \
+    io.pqlscore.kafka.ChaosDriver services "$C" > "$C/services.log" 2>&1 < /dev/null &
+  CHAOS_SERVICES_PID=$!
+  local i
+  for ((i = 0; i < 240; i++)); do
+    [[ -f $C/services.properties ]] && break
+    kill -0 "$CHAOS_SERVICES_PID" 2>/dev/null || { tail -20 "$C/services.log" >&2; die "the services did not start"; }
+    sleep 0.5
+  done
+  [[ -f $C/services.properties ]] || die "the services did not start in 120 s ($C/services.log)"
+  local kafka url user
+  kafka=$(sed -n 's/^kafka=//p' "$C/services.properties" | sed 's/\\:/:/g')
+  url=$(sed -n 's/^jdbc.url=//p' "$C/services.properties" | sed 's/\\:/:/g; s/\\=/=/g')
+  user=$(sed -n 's/^jdbc.user=//p' "$C/services.properties")
+  say "Kafka at $kafka (topics usage-events x4, pql-transitions x4, pql-dead-letters), PostgreSQL at $url (schema applied)"
+
+  say "== 3/8 cluster: a JobManager and 2 TaskManagers (2 slots each), checkpoints every 2 s, the restart strategy of flink-conf/config.yaml"
+  CHAOS_STARTED_CLUSTER=1
+  cmd_start --taskmanagers 2 --slots 2 --checkpoint-interval "2 s" --set "heartbeat.interval=2 s" --set "heartbeat.timeout=10 s"
+  local rest
+  rest=$(rest_url)
+
+  say "== 4/8 job: conformance case 11-generated from Kafka (4 partitions); Kafka out (exactly-once) and PostgreSQL; parallelism 4, on both TaskManagers"
+  local job
+  job=$(cmd_submit --parallelism 4 -- --model "$SHARED_DIR/model-format.yaml" \
+    --kafka-bootstrap-servers "$kafka" --kafka-topics usage-events --kafka-group-id chaos --kafka-starting-offsets earliest \
+    --transitions-topic pql-transitions --dead-letters-topic pql-dead-letters --transactional-id-prefix chaos \
+    --jdbc-url "$url" --jdbc-user "$user" --jdbc-password-file "$C/db-password" --jdbc-flush-interval 500ms \
+    --idle-timeout 1h --job-name pql-scoring-chaos)
+  driver produce "$C" 0 1100 >&2
+  local r cp deadline=$((SECONDS + 180))
+  while ((SECONDS < deadline)); do
+    r=$(rows_now); cp=$(tool latest-checkpoint "$rest" "$job")
+    [[ ${r%% *} -gt 0 && ${r##* } -gt 0 && $cp -gt 0 ]] && break
+    sleep 1
+  done
+  [[ ${r%% *} -gt 0 && ${r##* } -gt 0 ]] || die "part 1 produced no committed transitions in 180 s"
+  say "part 1 (1,100 records) scored: ${r%% *} rows in pql_transitions, ${r##* } transitions committed, checkpoint $cp"
+
+  say "== 5/8 mid-stream: part 2 written at 100 records/s; kill -9 taskmanager-1 while the job reads it"
+  driver produce "$C" 1100 2600 100 > "$C/produce-2.log" 2>&1 &
+  local producer=$!
+  sleep 5
+  local victim before
+  victim=$(live_pid taskmanager-1) || die "taskmanager-1 is not running"
+  r=$(rows_now)
+  before=$(tool latest-checkpoint "$rest" "$job")
+  kill -9 "$victim"
+  rm -f "$PIDS/taskmanager-1.pid"
+  local killed_at
+  killed_at=$(date +%s)
+  say "killed taskmanager-1 (kill -9 $victim) after checkpoint $before; a moment before, ${r%% *} rows were in pql_transitions and ${r##* } transitions committed"
+
+  say "== 6/8 recovery: a replacement TaskManager; the job restores its last checkpoint (parallelism 4 needs its slots)"
+  sleep 3
+  launch taskmanager-3 org.apache.flink.runtime.taskexecutor.TaskManagerRunner GET_TM_RESOURCE_PARAMS \
+    -D "taskmanager.resource-id=taskmanager-3"
+  tool wait-recovered "$rest" "$job" "$before" 240 >&2 || die "the job did not recover"
+  say "recovered $(($(date +%s) - killed_at)) s after the kill"
+  wait "$producer" || die "writing part 2 failed ($C/produce-2.log)"
+  sed 's/^/    | /' "$C/produce-2.log" >&2
+
+  say "== 7/8 the rest of the input, then one far-future record per partition (event time past every tick and retention)"
+  driver produce "$C" 2600 3150 >&2
+  driver end-of-input "$C" >&2
+
+  say "== 8/8 checks: the read_committed topic and the tables against an uninterrupted run"
+  local check_rc=0
+  driver check "$C" 240 >&2 || check_rc=$?
+  tool metrics "$rest" "$job" 2>/dev/null | grep -E 'late|events_in|rejected' | sed 's/^/    | /' >&2 || true
+
+  say "tearing down"
+  CHAOS_STARTED_CLUSTER=""
+  stop_cluster
+  say "chaos took $(($(date +%s) - t0)) s; logs in $LOG, driver output in $C"
+  [[ $check_rc -eq 0 ]] || die "chaos checks failed"
+  say "chaos PASSED"
+}
+
 # ------------------------------------------------------------------ main
 
 if [[ ${1:-} == --work-dir ]]; then
@@ -526,6 +672,7 @@ case $cmd in
   metrics) cmd_metrics "$@" ;;
   stop) cmd_stop "$@" ;;
   rehearse) cmd_rehearse "$@" ;;
+  chaos) cmd_chaos "$@" ;;
   -h|--help|help) usage ;;
-  *) die "unknown command $cmd (start, submit, savepoint-stop, resume, status, metrics, stop, rehearse)" ;;
+  *) die "unknown command $cmd (start, submit, savepoint-stop, resume, status, metrics, stop, rehearse, chaos)" ;;
 esac

@@ -14,6 +14,13 @@ public class DeadLetter {
     public String source;
     public int partition;
     public long offset;
+    /**
+     * True when the payload is only the beginning of the record (a {@code too_large} record, or a
+     * dead letter cut to fit a Kafka message); {@link #recordBytes} is then the record's size.
+     */
+    public boolean truncated;
+    /** The size of the whole record in bytes when {@link #truncated} (0 when not known). */
+    public long recordBytes;
 
     public DeadLetter() {}
 

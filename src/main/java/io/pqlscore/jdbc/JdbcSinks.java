@@ -49,6 +49,12 @@ import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
  *       leaves its newest.
  * </ul>
  *
+ * <p><b>Outages.</b> While the database is down, a failed batch is retried on a new connection;
+ * when that fails too, the job fails over and restarts from its last checkpoint with the restart
+ * strategy's growing pauses ({@code flink-conf/config.yaml}), until the database is back. The
+ * writers are wrapped in {@link FailSafeCloseJdbcSink}: the connector's writer throws again when a
+ * failing task closes it, which Flink treats as fatal for the whole TaskManager.
+ *
  * <p>Do not add {@code reWriteBatchedInserts=true} to the URL: the driver would fold a batch into
  * one multi-row INSERT, and PostgreSQL refuses an {@code ON CONFLICT DO UPDATE} that touches the
  * same row twice in one statement.
@@ -72,16 +78,16 @@ public final class JdbcSinks implements ScoringSinks {
         JdbcExecutionOptions execution = executionOptions(options);
         JdbcConnectionOptions connection = connectionOptions(options);
         streams.transitions
-                .sinkTo(JdbcSink.<Transition>builder()
+                .sinkTo(new FailSafeCloseJdbcSink<>(JdbcSink.<Transition>builder()
                         .withQueryStatement(JdbcTables.INSERT_TRANSITION, new TransitionStatement())
                         .withExecutionOptions(execution)
-                        .buildAtLeastOnce(connection))
+                        .buildAtLeastOnce(connection)))
                 .uid("transitions-jdbc-sink").name("transitions to " + JdbcTables.TRANSITIONS);
         streams.scores
-                .sinkTo(JdbcSink.<CurrentScore>builder()
+                .sinkTo(new FailSafeCloseJdbcSink<>(JdbcSink.<CurrentScore>builder()
                         .withQueryStatement(JdbcTables.UPSERT_SCORE, new ScoreStatement())
                         .withExecutionOptions(execution)
-                        .buildAtLeastOnce(connection))
+                        .buildAtLeastOnce(connection)))
                 .uid("scores-jdbc-sink").name("current scores to " + JdbcTables.SCORES);
     }
 

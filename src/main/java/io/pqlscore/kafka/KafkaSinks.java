@@ -70,7 +70,8 @@ public final class KafkaSinks implements ScoringSinks {
         }
         if (options.deadLettersTopic != null) {
             streams.deadLetters
-                    .sinkTo(sink(new DeadLetterRecords(options.deadLettersTopic), "-dead-letters"))
+                    .sinkTo(sink(new DeadLetterRecords(options.deadLettersTopic,
+                            maxRecordBytes(Secrets.kafkaProperties(options))), "-dead-letters"))
                     .uid(DEAD_LETTERS_UID).name("dead letters to Kafka");
         }
     }
@@ -94,6 +95,70 @@ public final class KafkaSinks implements ScoringSinks {
             b.setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE);
         }
         return b.build();
+    }
+
+    /**
+     * The most bytes (key and value) one record of ours may take: the producer's
+     * {@code max.request.size} (Kafka's default 1 MiB, or as configured) less room for the record
+     * batch's own overhead. The broker's {@code message.max.bytes} (and the topic's
+     * {@code max.message.bytes}) must allow as much; they do by default.
+     */
+    static int maxRecordBytes(Properties props) {
+        int max = 1_048_576;
+        Object v = props.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        if (v != null) {
+            try {
+                max = Integer.parseInt(v.toString().trim());
+            } catch (NumberFormatException e) {
+                // the producer itself refuses the setting with a clear message
+            }
+        }
+        return Math.max(4096, max - 1024);
+    }
+
+    /**
+     * A dead letter's JSON that fits in {@code maxBytes} with its key: as it is when it does, else
+     * with its payload cut (at a character boundary) to fit, marked {@code payload_truncated} with
+     * the record's size. A dead letter may grow far beyond its record (JSON escaping of control
+     * characters, the base64 copy of bytes that are not UTF-8), and a value the producer refuses
+     * would fail the job on every restart; the files keep the whole payload.
+     */
+    static byte[] fit(DeadLetter d, int keyBytes, int maxBytes) {
+        byte[] value = OutputJson.text(OutputJson.deadLetter(d)).getBytes(StandardCharsets.UTF_8);
+        if (keyBytes + value.length <= maxBytes) {
+            return value;
+        }
+        byte[] raw = d.payloadBase64 != null ? java.util.Base64.getDecoder().decode(d.payloadBase64) : null;
+        String text = d.payload == null ? "" : d.payload;
+        long recordBytes = d.truncated && d.recordBytes > 0 ? d.recordBytes
+                : raw != null ? raw.length : text.getBytes(StandardCharsets.UTF_8).length;
+        // characters of the text, or bytes of a payload that is not UTF-8
+        int keep = Math.min(raw != null ? raw.length : text.length(), maxBytes / 2);
+        while (true) {
+            DeadLetter cut = new DeadLetter();
+            cut.reason = d.reason;
+            cut.detail = d.detail;
+            cut.source = d.source;
+            cut.partition = d.partition;
+            cut.offset = d.offset;
+            cut.truncated = true;
+            cut.recordBytes = recordBytes;
+            if (raw != null) {
+                byte[] part = java.util.Arrays.copyOf(raw, keep);
+                cut.payload = new String(part, StandardCharsets.UTF_8);
+                cut.payloadBase64 = java.util.Base64.getEncoder().encodeToString(part);
+            } else {
+                int end = keep > 0 && Character.isHighSurrogate(text.charAt(keep - 1)) ? keep - 1 : keep;
+                cut.payload = text.substring(0, end);
+            }
+            value = OutputJson.text(OutputJson.deadLetter(cut)).getBytes(StandardCharsets.UTF_8);
+            if (keyBytes + value.length <= maxBytes || keep == 0) {
+                return value;
+            }
+            // shrink in proportion to the excess, at least by a tenth
+            long over = keyBytes + (long) value.length - maxBytes;
+            keep = (int) Math.max(0, Math.min(keep - over, keep * 9L / 10));
+        }
     }
 
     /** The key of a transition: its entity, {@code kind|account_id|user_id} (empty user for accounts). */
@@ -135,15 +200,17 @@ public final class KafkaSinks implements ScoringSinks {
     static final class DeadLetterRecords implements KafkaRecordSerializationSchema<DeadLetter> {
         private static final long serialVersionUID = 1L;
         private final String topic;
+        private final int maxBytes;
 
-        DeadLetterRecords(String topic) {
+        DeadLetterRecords(String topic, int maxBytes) {
             this.topic = topic;
+            this.maxBytes = maxBytes;
         }
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext context, Long timestamp) {
-            return new ProducerRecord<>(topic, coordinatesKey(d).getBytes(StandardCharsets.UTF_8),
-                    OutputJson.text(OutputJson.deadLetter(d)).getBytes(StandardCharsets.UTF_8));
+            byte[] key = coordinatesKey(d).getBytes(StandardCharsets.UTF_8);
+            return new ProducerRecord<>(topic, key, fit(d, key.length, maxBytes));
         }
     }
 }

@@ -349,6 +349,14 @@ public final class ModelLoader {
 
     // ------------------------------------------------------------------ helpers
 
+    /** One line for an unexpected throwable: its class and the first line of its message. */
+    public static String describe(Throwable e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        m = nl < 0 ? m : m.substring(0, nl);
+        return e.getClass().getSimpleName() + ": " + (m.length() > 300 ? m.substring(0, 300) + "..." : m);
+    }
+
     private static ModelValidationException fail(String source, String problem) {
         return new ModelValidationException(source, List.of(source + ": " + problem));
     }

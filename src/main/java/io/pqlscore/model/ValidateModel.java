@@ -37,10 +37,12 @@ public final class ValidateModel {
             out.println(summary(model));
             return 0;
         } catch (ModelValidationException e) {
-            for (String problem : e.problems()) {
-                err.println(problem);
-            }
-            err.println("model refused: " + e.problems().size() + (e.problems().size() == 1 ? " problem" : " problems"));
+            e.report().forEach(err::println);
+            return 1;
+        } catch (RuntimeException | StackOverflowError e) {
+            // not expected: ModelLoader turns every problem of a model into a ModelValidationException
+            err.println(args[0] + ": cannot check the model: " + ModelLoader.describe(e) + " (a bug: please report it with the model file)");
+            err.println("model refused: 1 problem");
             return 1;
         }
     }

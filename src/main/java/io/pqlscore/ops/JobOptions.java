@@ -27,6 +27,10 @@ public final class JobOptions implements Serializable {
     public int maxRecordBytes = io.pqlscore.events.EventParser.DEFAULT_MAX_RECORD_BYTES;
     public int maxDepth = io.pqlscore.events.EventParser.DEFAULT_MAX_DEPTH;
     public int topSignals = io.pqlscore.scoring.ScoreEngine.DEFAULT_TOP_SIGNALS;
+    /** Event times before this (epoch ms) are bad_timestamp; null: no bound. */
+    public Long minEventTime;
+    /** Event times more than this after the wall clock are bad_timestamp; null: no bound. */
+    public Duration maxFuture;
     public Duration idleTimeout = Duration.ofSeconds(30);
     public Duration dedupePurgeGranularity = Duration.ofMinutes(1);
     public boolean local;
@@ -104,6 +108,12 @@ public final class JobOptions implements Serializable {
                 (o, v) -> o.maxRecordBytes = positive("max-record-bytes", v));
         spec("max-depth", "N", "records nested deeper than this are rejected as too_large (default 64)",
                 (o, v) -> o.maxDepth = positive("max-depth", v));
+        spec("min-event-time", "INSTANT",
+                "records timestamped before this ISO-8601 instant are rejected as bad_timestamp (default: no bound)",
+                (o, v) -> o.minEventTime = instant("min-event-time", v));
+        spec("max-future", "DURATION",
+                "records timestamped more than this after the wall clock are rejected as bad_timestamp, so they cannot hold the watermark ahead (default: no bound)",
+                (o, v) -> o.maxFuture = duration(v));
         spec("top-signals", "N", "how many top signals a transition lists (default 3)",
                 (o, v) -> o.topSignals = positive("top-signals", v));
         spec("idle-timeout", "DURATION", "a source split without records this long stops holding back the watermark (default 30s)",
@@ -129,15 +139,24 @@ public final class JobOptions implements Serializable {
         spec("kafka-stop-at-latest", null,
                 "stop at the latest offsets present when the job starts: the job then ends and event time runs past every tick and retention, as in a file replay (replays, backfills)",
                 (o, v) -> o.kafkaStopAtLatest = true);
-        spec("kafka-property", "KEY=VALUE", "a Kafka client property for the source and sinks (e.g. security.protocol=SASL_SSL); repeatable",
+        spec("kafka-property", "KEY=VALUE", "a Kafka client property for the source and sinks (e.g. security.protocol=SASL_SSL), not a secret; repeatable",
                 (o, v) -> {
                     int eq = v.indexOf('=');
                     if (eq <= 0) {
-                        throw new UsageException("--kafka-property needs KEY=VALUE, got '" + v + "'");
+                        throw new UsageException("--kafka-property needs KEY=VALUE, got '" + v.replaceAll("=.*", "=...") + "'");
+                    }
+                    String key = v.substring(0, eq).trim();
+                    if (Secrets.isSecretKafkaKey(key)) {
+                        // arguments are logged (Flink logs an application's program arguments) and
+                        // visible in the process list: secrets come from a file or the environment
+                        throw new UsageException("--kafka-property " + key + " holds a secret: put it in --kafka-properties-file"
+                                + " or the environment variable " + Secrets.KAFKA_ENV_PREFIX
+                                + key.toUpperCase(java.util.Locale.ROOT).replace("_", "__").replace('.', '_')
+                                + ", never on the command line");
                     }
                     o.kafkaProperties.put(v.substring(0, eq), v.substring(eq + 1));
                 });
-        spec("kafka-properties-file", "PATH", "Kafka client properties from a file (e.g. a mounted Secret with SASL credentials)",
+        spec("kafka-properties-file", "PATH", "Kafka client properties from a file (e.g. a mounted Secret with SASL credentials); PQLSCORE_KAFKA_<KEY> variables override it",
                 (o, v) -> o.kafkaPropertiesFile = v);
         spec("transitions-topic", "TOPIC", "write transitions to this Kafka topic (key: the entity, value: SPEC 5 JSON)",
                 (o, v) -> o.transitionsTopic = v);
@@ -238,6 +257,14 @@ public final class JobOptions implements Serializable {
             // fall through
         }
         throw new UsageException("--" + name + " needs a positive integer, got '" + v + "'");
+    }
+
+    private static long instant(String name, String v) {
+        long t = io.pqlscore.events.Timestamps.parseMillis(v);
+        if (t == Long.MIN_VALUE) {
+            throw new UsageException("--" + name + " needs an ISO-8601 instant with an offset (2020-01-01T00:00:00Z), got '" + v + "'");
+        }
+        return t;
     }
 
     private static int nonNegative(String name, String v) {

@@ -32,7 +32,8 @@ public final class ScoringPipeline {
     /** Adds the job to {@code env} and returns its streams (also attached to the sinks). */
     public ScoringStreams build(StreamExecutionEnvironment env) {
         configure(env, options);
-        EventParser parser = new EventParser(model, options.maxRecordBytes, options.maxDepth);
+        EventParser parser = new EventParser(model, options.maxRecordBytes, options.maxDepth)
+                .eventTimeBounds(options.minEventTime == null ? Long.MIN_VALUE : options.minEventTime, options.maxFuture == null ? 0 : options.maxFuture.toMillis());
         DataStream<ParsedRecord> records = source.open(env, parser,
                 ScoringTopology.watermarks(model, options.idleTimeout));
         ScoreEngine engine = new ScoreEngine(model, options.topSignals, System::currentTimeMillis);

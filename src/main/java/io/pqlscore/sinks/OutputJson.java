@@ -93,6 +93,12 @@ public final class OutputJson {
         if (d.payloadBase64 != null) {
             n.put("payload_base64", d.payloadBase64);
         }
+        if (d.truncated) {
+            n.put("payload_truncated", true);
+            if (d.recordBytes > 0) {
+                n.put("record_bytes", d.recordBytes);
+            }
+        }
         return n;
     }
 

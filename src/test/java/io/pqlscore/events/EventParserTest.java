@@ -91,6 +91,20 @@ class EventParserTest {
         assertThat(d.payloadBase64).isNull();
     }
 
+    /**
+     * The dead letter of a record over the size limit keeps its first {@code kept} bytes (one more
+     * than the limit, as the file reader does), flagged as truncated with the record's real size.
+     */
+    private static void assertPayloadIsPrefix(DeadLetter d, String text, int kept) {
+        byte[] raw = text.getBytes(StandardCharsets.UTF_8);
+        byte[] prefix = java.util.Arrays.copyOf(raw, kept);
+        byte[] carried = d.payloadBase64 != null ? Base64.getDecoder().decode(d.payloadBase64)
+                : d.payload.getBytes(StandardCharsets.UTF_8);
+        assertThat(carried).isEqualTo(prefix);
+        assertThat(d.truncated).isTrue();
+        assertThat(d.recordBytes).isEqualTo(raw.length);
+    }
+
     private static Signal signal(String id) {
         return model.signals().stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
     }
@@ -130,7 +144,7 @@ class EventParserTest {
         assertThat(bytes).isGreaterThan(text.length());
         EventParser small = new EventParser(model, text.length(), EventParser.DEFAULT_MAX_DEPTH);
         DeadLetter d = rejected(small, text, RejectReason.TOO_LARGE);
-        assertPayloadIsOriginal(d, text);
+        assertPayloadIsPrefix(d, text, text.length() + 1);
     }
 
     @Test
@@ -172,7 +186,7 @@ class EventParserTest {
     void tooLargeBeatsBadJson() {
         EventParser small = new EventParser(model, 100, EventParser.DEFAULT_MAX_DEPTH);
         String hugeBroken = "{\"type\":\"track\"," + "x".repeat(500);
-        assertPayloadIsOriginal(rejected(small, hugeBroken, RejectReason.TOO_LARGE), hugeBroken);
+        assertPayloadIsPrefix(rejected(small, hugeBroken, RejectReason.TOO_LARGE), hugeBroken, 101);
 
         // an unclosed, over-deep record is too_large, not bad_json
         String deepBroken = "[".repeat(EventParser.DEFAULT_MAX_DEPTH + 1);
@@ -684,5 +698,112 @@ class EventParserTest {
     void activityRecordsCarryNoTraits() {
         UsageEvent e = valid(track("Ping", j("'traits':{'role':'admin','employees':5000}")));
         assertThat(e.traitKeys).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- hostile input (issue 7)
+
+    @Test
+    void numbersLongerThanTheBoundAreTooLargeWithoutBeingParsed() {
+        String at = track("Ping", j("'properties':{'n':" + "9".repeat(EventParser.MAX_NUMBER_CHARS) + "}"));
+        assertThat(parse(at).isValid()).isTrue();
+        String digits = "9".repeat(900_000);
+        long t0 = System.nanoTime();
+        for (String text : new String[] {track("Ping", j("'properties':{'n':" + digits + "}")),
+                track("Ping", j("'properties':{'n':1." + digits + "}")), track("Ping", j("'properties':{'n':-" + digits + "e5}"))}) {
+            DeadLetter d = rejected(text, RejectReason.TOO_LARGE);
+            assertThat(d.detail).contains("a number of").contains("characters");
+        }
+        // converting 900,000 digits to a decimal takes tens of seconds; refusing them takes milliseconds
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("ms for three huge numbers").isLessThan(5_000);
+        // digits inside strings are text, not numbers
+        assertThat(parse(track("Ping", j("'properties':{'n':'" + digits + "'}"))).isValid()).isTrue();
+        // huge exponents are short numbers: accepted, and used without expanding them
+        assertThat(parse(track("Ping", j("'properties':{'n':1e999999999,'m':-1E-999999999}"))).isValid()).isTrue();
+    }
+
+    @Test
+    void everyInvalidUtf8FormIsBadJsonThatJacksonAloneWouldLetThrough() {
+        byte[] base = track("Ping", j("'properties':{'x':'ABCD'}")).getBytes(StandardCharsets.UTF_8);
+        int at = new String(base, StandardCharsets.ISO_8859_1).indexOf("ABCD");
+        byte[][] forms = {
+            {(byte) 0xED, (byte) 0xA0, (byte) 0x80, 'D'}, // a UTF-16 surrogate encoded as UTF-8 (CESU-8)
+            {(byte) 0xC0, (byte) 0x80, 'C', 'D'}, // overlong NUL
+            {(byte) 0xE0, (byte) 0x80, (byte) 0x80, 'D'}, // overlong 3-byte form
+            {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // above U+10FFFF
+            {(byte) 0xFF, 'B', 'C', 'D'},
+            {(byte) 0x80, 'B', 'C', 'D'}, // a lone continuation byte
+            {'A', 'B', 'C', (byte) 0xE2}, // a truncated sequence
+        };
+        for (byte[] form : forms) {
+            byte[] raw = base.clone();
+            System.arraycopy(form, 0, raw, at, 4);
+            DeadLetter d = rejected(parser, raw, RejectReason.BAD_JSON);
+            int bad = Integer.parseInt(d.detail.replace("not valid UTF-8 at byte ", ""));
+            assertThat(bad).as("where the invalid byte is").isBetween(at, at + 3);
+            assertThat(Base64.getDecoder().decode(d.payloadBase64)).isEqualTo(raw);
+        }
+        // valid multi-byte text, 4-byte characters included, is fine
+        assertThat(parse(track("Ping", j("'properties':{'x':'é€😀'}"))).isValid()).isTrue();
+    }
+
+    @Test
+    void aRecordFarOverTheLimitKeepsOnlyItsBeginningInTheDeadLetter() {
+        EventParser small = new EventParser(model, 1000, EventParser.DEFAULT_MAX_DEPTH);
+        String huge = track("Ping", j("'properties':{'x':'" + "a".repeat(5_000_000) + "'}"));
+        DeadLetter d = rejected(small, huge, RejectReason.TOO_LARGE);
+        assertPayloadIsPrefix(d, huge, 1001);
+        assertThat(d.detail).startsWith(huge.length() + " bytes");
+    }
+
+    @Test
+    void idsAndTraitValuesBeyondTheirBoundsAreTooLarge() {
+        String longId = "x".repeat(EventParser.MAX_ID_BYTES + 1);
+        String atBound = "é".repeat(EventParser.MAX_ID_BYTES / 2);
+        assertThat(valid(j("{'type':'track','event':'Ping','timestamp':'2026-03-02T09:00:00Z','groupId':'" + atBound
+                + "','userId':'" + atBound + "','messageId':'" + atBound + "'}")).accountId).isEqualTo(atBound);
+        for (String members : new String[] {"'groupId':'" + longId + "'", "'groupId':'a','userId':'" + longId + "'",
+                "'groupId':'a','messageId':'" + longId + "'", "'groupId':'a','userId':'" + atBound + "é'"}) {
+            DeadLetter d = rejected(j("{'type':'track','event':'Ping','timestamp':'2026-03-02T09:00:00Z'," + members + "}"),
+                    RejectReason.TOO_LARGE);
+            assertThat(d.detail).contains("more than the maximum of " + EventParser.MAX_ID_BYTES);
+        }
+        // a group call whose read trait is enormous; keys the model does not read may be as big as the record allows
+        String big = "'" + "y".repeat(EventParser.MAX_TRAIT_BYTES) + "'";
+        DeadLetter d = rejected(j("{'type':'group','timestamp':'2026-03-02T09:00:00Z','groupId':'a','traits':{'employees':" + big + "}}"),
+                RejectReason.TOO_LARGE);
+        assertThat(d.detail).contains("traits");
+        assertThat(parse(j("{'type':'group','timestamp':'2026-03-02T09:00:00Z','groupId':'a','traits':{'notes':" + big + "}}"))
+                .isValid()).isTrue();
+        // the bounds come after the other reasons: a bad timestamp is reported as such
+        rejected(j("{'type':'track','event':'Ping','timestamp':'soon','groupId':'" + longId + "'}"), RejectReason.BAD_TIMESTAMP);
+    }
+
+    @Test
+    void longDistinctValuesAreKeptAsTheirHash() {
+        String longValue = "v".repeat(5000);
+        UsageEvent a = valid(track("Seats Counted", j("'properties':{'seats':'" + longValue + "'}")));
+        UsageEvent b = valid(track("Seats Counted", j("'properties':{'seats':'" + longValue + "'}")));
+        UsageEvent c = valid(track("Seats Counted", j("'properties':{'seats':'" + longValue + "w'}")));
+        String ka = a.hitValues[hitIndex(a, "seat_values")];
+        assertThat(ka).startsWith("sha256:").hasSizeLessThan(80).isEqualTo(b.hitValues[hitIndex(b, "seat_values")]);
+        assertThat(c.hitValues[hitIndex(c, "seat_values")]).isNotEqualTo(ka);
+        // short values are kept as they are
+        UsageEvent s = valid(track("Seats Counted", j("'properties':{'seats':50}")));
+        assertThat(s.hitValues[hitIndex(s, "seat_values")]).isEqualTo("n:5E+1");
+    }
+
+    @Test
+    void eventTimeBoundsAreOptionalBadTimestamps() {
+        String old = j("{'type':'track','event':'Ping','timestamp':'0001-01-01T00:00:00Z','groupId':'a'}");
+        String future = j("{'type':'track','event':'Ping','timestamp':'9999-12-31T23:59:59Z','groupId':'a'}");
+        // SPEC alone accepts both
+        assertThat(parse(old).isValid()).isTrue();
+        assertThat(parse(future).isValid()).isTrue();
+        EventParser bounded = new EventParser(model).eventTimeBounds(Timestamps.parseMillis("2000-01-01T00:00:00Z"), 3_600_000L);
+        assertThat(rejected(bounded, old, RejectReason.BAD_TIMESTAMP).detail).contains("--min-event-time");
+        assertThat(rejected(bounded, future, RejectReason.BAD_TIMESTAMP).detail).contains("--max-future");
+        String now = Timestamps.format(System.currentTimeMillis());
+        assertThat(parse(bounded, track("Ping", "").replace("2026-03-02T09:00:00Z", now).getBytes(StandardCharsets.UTF_8))
+                .isValid()).isTrue();
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pqlscore.events.JsonValues;
-import io.pqlscore.events.Timestamps;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.ops.Connectors;
@@ -18,6 +17,7 @@ import io.pqlscore.scoring.Transition;
 import io.pqlscore.sinks.OutputJson;
 import io.pqlscore.testing.EmbeddedPostgres;
 import io.pqlscore.testing.ExpectedTransition;
+import io.pqlscore.testing.PqlTables;
 import io.pqlscore.testing.Shared;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,9 +28,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -376,40 +374,7 @@ class JdbcSinksTest {
 
     /** The transitions table, each row in the JSON shape of SPEC 5 (routing nested), by event_id. */
     static Map<String, ObjectNode> transitionRows() throws SQLException {
-        Map<String, ObjectNode> out = new HashMap<>();
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
-            s.execute("SET IntervalStyle = iso_8601");
-            try (ResultSet rs = s.executeQuery("SELECT * FROM pql_transitions")) {
-                while (rs.next()) {
-                    ObjectNode n = JsonValues.MAPPER.createObjectNode();
-                    n.put("event_id", rs.getString("event_id"));
-                    for (String col : List.of("kind", "account_id", "user_id", "tier_from", "tier_to", "direction")) {
-                        n.put(col, rs.getString(col));
-                    }
-                    n.put("score", rs.getBigDecimal("score"));
-                    n.put("occurred_at", time(rs, "occurred_at"));
-                    n.put("cause", rs.getString("cause"));
-                    n.put("emitted_at", time(rs, "emitted_at"));
-                    n.put("model_id", rs.getString("model_id"));
-                    n.put("model_version", rs.getString("model_version"));
-                    n.set("breakdown", json(rs.getString("breakdown")));
-                    n.set("top_signals", json(rs.getString("top_signals")));
-                    Object active = rs.getObject("active_users_7d");
-                    if (active == null) {
-                        n.putNull("active_users_7d");
-                    } else {
-                        n.put("active_users_7d", ((Number) active).intValue());
-                    }
-                    n.set("traits", json(rs.getString("traits")));
-                    ObjectNode routing = n.putObject("routing");
-                    routing.put("route", rs.getString("route"));
-                    routing.put("sla", rs.getString("sla"));
-                    routing.put("respond_by", time(rs, "respond_by"));
-                    out.put(rs.getString("event_id"), n);
-                }
-            }
-        }
-        return out;
+        return new PqlTables(pg).transitionRows();
     }
 
     static JsonNode json(String text) {
@@ -417,8 +382,7 @@ class JdbcSinksTest {
     }
 
     static String time(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : Timestamps.format(t.toInstant().toEpochMilli());
+        return PqlTables.time(rs, column);
     }
 
     static long count(Statement s, String where) throws SQLException {

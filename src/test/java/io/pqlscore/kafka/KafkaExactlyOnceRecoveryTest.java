@@ -10,12 +10,11 @@ import io.pqlscore.jdbc.ApplySchema;
 import io.pqlscore.ops.Connectors;
 import io.pqlscore.ops.JobOptions;
 import io.pqlscore.pipeline.ScoringPipeline;
-import io.pqlscore.scoring.CurrentScore;
-import io.pqlscore.sinks.OutputJson;
 import io.pqlscore.testing.EmbeddedKafka;
 import io.pqlscore.testing.EmbeddedPostgres;
 import io.pqlscore.testing.ExpectedTransition;
 import io.pqlscore.testing.JobRun;
+import io.pqlscore.testing.PqlTables;
 import io.pqlscore.testing.Shared;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,8 +28,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -231,7 +228,7 @@ class KafkaExactlyOnceRecoveryTest {
                     kafka.consumeCommitted(TRANSITIONS, generated.expected.size(), Duration.ofSeconds(10));
             // The JDBC sinks flush at every checkpoint (300 ms) and after 200 ms: wait until the last
             // score rows are in (the comparison below says what differs if they never are).
-            Map<String, String> expectedScores = latestScores(reference.scores);
+            Map<String, String> expectedScores = PqlTables.latestScores(reference.scores);
             long scoresDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!scoreRows(new TreeMap<>()).equals(expectedScores) && System.nanoTime() < scoresDeadline) {
                 sleep(100);
@@ -265,7 +262,7 @@ class KafkaExactlyOnceRecoveryTest {
      */
     private static void assertTransitionsTable(GeneratedCase generated, List<EmbeddedKafka.Record> topic,
             Map<String, Long> tableAtKill, long restoredJobStarted) throws SQLException {
-        Map<String, ObjectNode> rows = transitionRows();
+        Map<String, ObjectNode> rows = new PqlTables(pg).transitionRows();
         assertThat(rowCount("pql_transitions")).as("rows in pql_transitions").isEqualTo(378);
         assertThat(rowCount("(SELECT DISTINCT event_id FROM pql_transitions) t")).as("distinct event_ids").isEqualTo(378);
         assertThat(rows).hasSize(generated.expected.size());
@@ -337,82 +334,11 @@ class KafkaExactlyOnceRecoveryTest {
      * end-of-test accounts go to {@code endOfTest}.
      */
     private static Map<String, String> scoreRows(Map<String, String> endOfTest) {
-        Map<String, String> actual = new TreeMap<>();
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT * FROM pql_current_scores")) {
-            while (rs.next()) {
-                ObjectNode n = JsonValues.MAPPER.createObjectNode();
-                n.put("kind", rs.getString("kind"));
-                n.put("account_id", rs.getString("account_id"));
-                n.put("user_id", rs.getString("user_id"));
-                n.put("tier", rs.getString("tier"));
-                n.put("score", rs.getBigDecimal("score"));
-                n.put("as_of", time(rs, "as_of"));
-                n.put("model_id", rs.getString("model_id"));
-                n.put("model_version", rs.getString("model_version"));
-                n.set("breakdown", JsonValues.parse(rs.getString("breakdown")));
-                n.put("forgotten", rs.getBoolean("forgotten"));
-                String key = scoreKey(rs.getString("kind"), rs.getString("account_id"), rs.getString("user_id"));
-                Map<String, String> into = rs.getString("account_id").startsWith("zz-end-of-test-") ? endOfTest : actual;
-                assertThat(into.put(key, JsonValues.canonicalJson(n))).as("one row per entity: " + key).isNull();
-            }
+        try {
+            return new PqlTables(pg).scoreRows(a -> a.startsWith("zz-end-of-test-"), endOfTest);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        return actual;
-    }
-
-    /** The latest score of each entity (the last one of equal as_of), as SPEC 5 JSON, by entity. */
-    private static Map<String, String> latestScores(List<CurrentScore> scores) {
-        Map<String, CurrentScore> latest = new LinkedHashMap<>();
-        for (CurrentScore cs : scores) {
-            latest.merge(scoreKey(cs.kind, cs.accountId, cs.userId), cs, (old, neu) -> neu.asOf >= old.asOf ? neu : old);
-        }
-        Map<String, String> out = new TreeMap<>();
-        latest.forEach((k, cs) -> out.put(k, JsonValues.canonicalJson(OutputJson.currentScore(cs))));
-        return out;
-    }
-
-    private static String scoreKey(String kind, String accountId, String userId) {
-        return kind + "|" + accountId + "|" + (userId == null ? "" : userId);
-    }
-
-    /** {@code pql_transitions}, each row in the JSON shape of SPEC 5 (routing nested), by event_id. */
-    private static Map<String, ObjectNode> transitionRows() throws SQLException {
-        Map<String, ObjectNode> out = new HashMap<>();
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
-            s.execute("SET IntervalStyle = iso_8601");
-            try (ResultSet rs = s.executeQuery("SELECT * FROM pql_transitions")) {
-                while (rs.next()) {
-                    ObjectNode n = JsonValues.MAPPER.createObjectNode();
-                    n.put("event_id", rs.getString("event_id"));
-                    for (String col : List.of("kind", "account_id", "user_id", "tier_from", "tier_to", "direction")) {
-                        n.put(col, rs.getString(col));
-                    }
-                    n.put("score", rs.getBigDecimal("score"));
-                    n.put("occurred_at", time(rs, "occurred_at"));
-                    n.put("cause", rs.getString("cause"));
-                    n.put("emitted_at", time(rs, "emitted_at"));
-                    n.put("model_id", rs.getString("model_id"));
-                    n.put("model_version", rs.getString("model_version"));
-                    n.set("breakdown", JsonValues.parse(rs.getString("breakdown")));
-                    n.set("top_signals", JsonValues.parse(rs.getString("top_signals")));
-                    Object active = rs.getObject("active_users_7d");
-                    if (active == null) {
-                        n.putNull("active_users_7d");
-                    } else {
-                        n.put("active_users_7d", ((Number) active).intValue());
-                    }
-                    n.set("traits", JsonValues.parse(rs.getString("traits")));
-                    ObjectNode routing = n.putObject("routing");
-                    routing.put("route", rs.getString("route"));
-                    routing.put("sla", rs.getString("sla"));
-                    routing.put("respond_by", time(rs, "respond_by"));
-                    assertThat(out.put(rs.getString("event_id"), n)).as("event_id once in the table").isNull();
-                }
-            }
-        }
-        return out;
     }
 
     /** event_id to emitted_at (epoch millis) of every row of {@code pql_transitions}. */
@@ -427,17 +353,10 @@ class KafkaExactlyOnceRecoveryTest {
         return out;
     }
 
-    private static String time(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : Timestamps.format(t.toInstant().toEpochMilli());
-    }
-
     /** {@code SELECT count(*) FROM <from>}. */
     private static int rowCount(String from) {
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM " + from)) {
-            rs.next();
-            return rs.getInt(1);
+        try {
+            return new PqlTables(pg).count(from);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

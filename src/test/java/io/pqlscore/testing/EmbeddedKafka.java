@@ -79,18 +79,53 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private final Map<String, String> overrides = new HashMap<>();
+    private final Map<String, String> saslUsers = new java.util.LinkedHashMap<>();
+    private String saslBootstrapServers;
     private Path dir;
     private KafkaRaftServer server;
+    private KafkaConfig config;
     private String bootstrapServers;
     private Admin admin;
     private boolean exitTrapped;
 
     public EmbeddedKafka() {}
 
+    /**
+     * Produce and consume (not create topics) against a broker that runs elsewhere, e.g. an
+     * EmbeddedKafka of another JVM: the same client helpers, no server.
+     */
+    public static EmbeddedKafka connectTo(String bootstrapServers) {
+        EmbeddedKafka k = new EmbeddedKafka();
+        k.bootstrapServers = bootstrapServers;
+        return k;
+    }
+
     /** A broker setting over the defaults of this class (before {@link #start()}). */
     public EmbeddedKafka withBrokerProperty(String key, String value) {
         overrides.put(key, value);
         return this;
+    }
+
+    /**
+     * Adds a {@code SASL_PLAINTEXT} listener (mechanism {@code PLAIN}) with this user, beside the
+     * plaintext one the test's own clients use (before {@link #start()}). Clients of it need
+     * {@code security.protocol=SASL_PLAINTEXT}, {@code sasl.mechanism=PLAIN} and a
+     * {@code sasl.jaas.config} with the user and password: {@link #saslBootstrapServers()}.
+     */
+    public EmbeddedKafka withSaslPlainUser(String user, String password) {
+        if (!user.matches("[A-Za-z0-9_-]+") || password.contains("\"")) {
+            throw new IllegalArgumentException("a plain user name and a password without quotes");
+        }
+        saslUsers.put(user, password);
+        return this;
+    }
+
+    /** The SASL_PLAINTEXT listener's address (see {@link #withSaslPlainUser}). */
+    public String saslBootstrapServers() {
+        if (saslBootstrapServers == null) {
+            throw new IllegalStateException("no SASL listener (withSaslPlainUser before start)");
+        }
+        return saslBootstrapServers;
     }
 
     /** Formats a fresh log directory and starts the broker; returns once it serves clients. */
@@ -109,6 +144,17 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
             p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
             p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            if (!saslUsers.isEmpty()) {
+                int saslPort = freePort();
+                p.put("listeners", p.get("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+                p.put("advertised.listeners", p.get("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+                p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SASL_PLAINTEXT:SASL_PLAINTEXT");
+                p.put("sasl.enabled.mechanisms", "PLAIN");
+                StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+                saslUsers.forEach((u, pw) -> jaas.append(" user_").append(u).append("=\"").append(pw).append('"'));
+                p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+                saslBootstrapServers = "127.0.0.1:" + saslPort;
+            }
             p.put("controller.listener.names", "CONTROLLER");
             p.put("inter.broker.listener.name", "PLAINTEXT");
             p.put("log.dirs", dir.resolve("data").toString());
@@ -136,6 +182,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 throw new IllegalStateException("embedded Kafka asked to halt(" + code + "): " + message);
             });
             exitTrapped = true;
+            this.config = config;
             server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();
             bootstrapServers = "127.0.0.1:" + brokerPort;
@@ -155,6 +202,58 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (Exception e) {
             close();
             throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Stops the broker as a clean shutdown does ({@code kafka-server-stop.sh}: logs flushed,
+     * leadership and the controller given up), keeping its log directory and ports: an outage.
+     * Clients keep trying to reconnect until {@link #restartBroker()}.
+     */
+    public synchronized void stopBroker() {
+        if (server == null) {
+            throw new IllegalStateException("not running");
+        }
+        server.shutdown();
+        server.awaitShutdown();
+        server = null;
+    }
+
+    /** Starts the broker again after {@link #stopBroker()}: same ports, same data. Returns once it serves clients. */
+    public synchronized void restartBroker() {
+        if (server != null || config == null) {
+            throw new IllegalStateException("not stopped");
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                server = new KafkaRaftServer(config, Time.SYSTEM);
+                server.startup();
+                break;
+            } catch (RuntimeException e) {
+                // a port of the old instance not released yet
+                server = null;
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                sleepQuietly(500);
+            }
+        }
+        try {
+            admin.describeCluster().nodes().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the restarted broker does not answer", e.getCause());
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -181,8 +280,13 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Creates a topic (replication factor 1) and waits until every partition has a leader. */
     public void createTopic(String name, int partitions) {
+        createTopic(name, partitions, Map.of());
+    }
+
+    /** As {@link #createTopic(String, int)}, with topic configs (e.g. {@code max.message.bytes}). */
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
         try {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (true) {
                 TopicDescription d = null;
@@ -217,25 +321,32 @@ public final class EmbeddedKafka implements AutoCloseable {
      * and returns where each value went, in the order of {@code values}.
      */
     public List<RecordMetadata> produce(String topic, List<byte[]> values, Function<byte[], byte[]> keyFn) {
+        return produce(topic, values, keyFn, Map.of());
+    }
+
+    /** As {@link #produce(String, List, Function)}, with producer settings over ours (e.g. for huge records). */
+    public List<RecordMetadata> produce(String topic, List<byte[]> values, Function<byte[], byte[]> keyFn,
+            Map<String, Object> producerOverrides) {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(values.size());
         for (byte[] v : values) {
             records.add(new ProducerRecord<>(topic, keyFn == null ? null : keyFn.apply(v), v));
         }
-        return send(records);
+        return send(records, producerOverrides);
     }
 
     /** Writes one record to a given partition (e.g. one per partition, to move every partition's watermark). */
     public RecordMetadata produce(String topic, int partition, byte[] key, byte[] value) {
-        return send(List.of(new ProducerRecord<>(topic, partition, key, value))).get(0);
+        return send(List.of(new ProducerRecord<>(topic, partition, key, value)), Map.of()).get(0);
     }
 
-    private List<RecordMetadata> send(List<ProducerRecord<byte[], byte[]>> records) {
+    private List<RecordMetadata> send(List<ProducerRecord<byte[], byte[]>> records, Map<String, Object> overrides) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.putAll(overrides);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
             List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
             for (ProducerRecord<byte[], byte[]> r : records) {
@@ -346,6 +457,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             exitTrapped = false;
         }
         bootstrapServers = null;
+        saslBootstrapServers = null;
         if (dir != null) {
             deleteRecursively(dir);
             dir = null;

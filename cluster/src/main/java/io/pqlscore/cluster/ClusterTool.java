@@ -39,6 +39,10 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.Obje
  * running-jobs  REST                          ids of the RUNNING jobs, one a line
  * status        REST                          cluster, TaskManagers, jobs, checkpoints
  * check         OUT_DIR REFERENCE_DIR LEGS    the rehearsal's checks (LEGS: lines "label start_ms end_ms")
+ * latest-checkpoint REST JOB                  the id of the job's latest completed checkpoint (0: none yet)
+ * wait-recovered REST JOB AFTER_ID TIMEOUT_S  until the job, failed over, restored a checkpoint, runs every task,
+ *                                             and completed a checkpoint after the restore; prints the restored
+ *                                             checkpoint (the newest completed one, at or after AFTER_ID) and numRestarts
  * </pre>
  */
 public final class ClusterTool {
@@ -65,6 +69,8 @@ public final class ClusterTool {
             case "running-jobs" -> code = runningJobs(args[1]);
             case "status" -> code = status(args[1]);
             case "check" -> code = check(Paths.get(args[1]), Paths.get(args[2]), Paths.get(args[3]));
+            case "latest-checkpoint" -> code = latestCheckpoint(args[1], args[2]);
+            case "wait-recovered" -> code = waitRecovered(args[1], args[2], Long.parseLong(args[3]), seconds(args[4]));
             default -> {
                 usage();
                 code = 2;
@@ -74,7 +80,8 @@ public final class ClusterTool {
     }
 
     private static void usage() {
-        ERR.println("usage: ClusterTool wait-cluster|wait-running|wait-records|wait-terminal|metrics|running-jobs|status|check ...");
+        ERR.println("usage: ClusterTool wait-cluster|wait-running|wait-records|wait-terminal|metrics|running-jobs|status|check"
+                + "|latest-checkpoint|wait-recovered ...");
         System.exit(2);
     }
 
@@ -166,6 +173,42 @@ public final class ClusterTool {
             Thread.sleep(500);
         }
         ERR.println("timed out waiting for job " + job + " to run (state " + state(rest, job) + ")");
+        printExceptions(rest, job);
+        return 1;
+    }
+
+    private static int latestCheckpoint(String rest, String job) throws InterruptedException {
+        JsonNode c = get(rest, "/jobs/" + job + "/checkpoints");
+        OUT.println(c == null ? 0 : c.path("latest").path("completed").path("id").asLong(0));
+        return c == null ? 1 : 0;
+    }
+
+    private static int waitRecovered(String rest, String job, long afterId, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode c = null;
+        while (System.nanoTime() < deadline) {
+            c = get(rest, "/jobs/" + job + "/checkpoints");
+            checkAlive(c != null);
+            JsonNode restored = c == null ? null : c.path("latest").path("restored");
+            long completed = c == null ? 0 : c.path("latest").path("completed").path("id").asLong(0);
+            if (restored != null && restored.has("id") && completed > restored.path("id").asLong()
+                    && restored.path("id").asLong() >= afterId && "RUNNING".equals(state(rest, job))) {
+                JsonNode j = get(rest, "/jobs/" + job);
+                boolean allRunning = j != null && j.path("vertices").size() > 0;
+                for (JsonNode v : j == null ? JSON.createArrayNode() : j.path("vertices")) {
+                    allRunning &= v.path("status").asText().equals("RUNNING");
+                }
+                if (allRunning) {
+                    JsonNode m = get(rest, "/jobs/" + job + "/metrics?get=numRestarts");
+                    String restarts = m != null && m.size() > 0 ? m.get(0).path("value").asText("?") : "?";
+                    OUT.printf("job %s recovered: restored checkpoint %d (%s), %s restart(s), checkpoint %d completed since%n",
+                            job, restored.path("id").asLong(), restored.path("external_path").asText(""), restarts, completed);
+                    return 0;
+                }
+            }
+            Thread.sleep(500);
+        }
+        ERR.println("timed out waiting for job " + job + " to recover; last checkpoint stats: " + (c == null ? null : c.path("latest")));
         printExceptions(rest, job);
         return 1;
     }

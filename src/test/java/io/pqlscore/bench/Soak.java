@@ -1,0 +1,471 @@
+package io.pqlscore.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pqlscore.events.JsonValues;
+import io.pqlscore.generator.EventGenerator;
+import io.pqlscore.generator.GeneratedRecord;
+import io.pqlscore.generator.GeneratorConfig;
+import io.pqlscore.jdbc.ApplySchema;
+import io.pqlscore.model.ModelLoader;
+import io.pqlscore.model.ScoringModel;
+import io.pqlscore.ops.Connectors;
+import io.pqlscore.ops.JobOptions;
+import io.pqlscore.pipeline.ScoringPipeline;
+import io.pqlscore.testing.EmbeddedKafka;
+import io.pqlscore.testing.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Soak test (issue 7): the whole job for a long time at a steady input rate, watching for slow
+ * leaks. One JVM holds a Kafka broker, PostgreSQL (its own processes), the generator writing
+ * realistic usage events ({@link EventGenerator}) to Kafka at {@code --rate} records per second,
+ * and the job on a local MiniCluster configured from {@code flink-conf/config.yaml} (RocksDB,
+ * incremental exactly-once checkpoints), reading Kafka and writing Kafka (exactly-once) and
+ * PostgreSQL. Every {@code --sample-seconds} it records:
+ *
+ * <ul>
+ *   <li><b>heap after GC</b>: {@code System.gc()}, then the used heap (MemoryMXBean) of the JVM
+ *       that runs the job (and the broker and the generator, whose share is steady);
+ *   <li><b>state per entity</b>: the size of the latest completed checkpoint (full state, from the
+ *       REST API) divided by the entities in it (accounts and users the generator has sent so far;
+ *       none is forgotten within the run, whose event time stays under the 90-day retention);
+ *   <li><b>consumer lag</b>: the input topic's end offsets minus the offsets the job committed with
+ *       its last checkpoint.
+ * </ul>
+ *
+ * After the warm-up ({@code --warmup} of the run, default 20 %), each series gets a least-squares
+ * line; the growth it shows over the measured window must stay under {@code --max-growth} percent
+ * of its mean for heap and state per entity, and under one checkpoint interval's worth of records
+ * for the lag. Prints a table and a verdict, appends both to {@code --report FILE} (markdown), and
+ * exits 1 when a series grew. {@code scripts/soak.sh} runs it.
+ */
+public final class Soak {
+    static final String INPUT = "usage-events";
+
+    private Soak() {}
+
+    /** Options. */
+    static final class Options {
+        double minutes = 30;
+        double rate = 1000;
+        int sampleSeconds = 60;
+        double warmup = 0.2;
+        double maxGrowthPercent = 20;
+        Duration checkpointInterval = Duration.ofSeconds(30);
+        int parallelism = 2;
+        int accounts;
+        boolean jdbc = true;
+        String report;
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--minutes" -> o.minutes = Double.parseDouble(args[++i]);
+                    case "--rate" -> o.rate = Double.parseDouble(args[++i]);
+                    case "--sample-seconds" -> o.sampleSeconds = Integer.parseInt(args[++i]);
+                    case "--warmup" -> o.warmup = Double.parseDouble(args[++i]);
+                    case "--max-growth" -> o.maxGrowthPercent = Double.parseDouble(args[++i]);
+                    case "--checkpoint-interval" -> o.checkpointInterval = Duration.ofSeconds(Long.parseLong(args[++i]));
+                    case "--parallelism" -> o.parallelism = Integer.parseInt(args[++i]);
+                    case "--accounts" -> o.accounts = Integer.parseInt(args[++i]);
+                    case "--no-jdbc" -> o.jdbc = false;
+                    case "--report" -> o.report = args[++i];
+                    default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+                }
+            }
+            if (o.accounts == 0) {
+                // about 45 days of event time over the run: a generated account sends ~16 records a day
+                o.accounts = (int) Math.max(200, Math.min(200_000, o.rate * o.minutes * 60 / (16.0 * 45)));
+            }
+            return o;
+        }
+    }
+
+    static final String USAGE = "usage: Soak [--minutes 30] [--rate 1000] [--sample-seconds 60] [--warmup 0.2] [--max-growth 20]"
+            + " [--checkpoint-interval 30] [--parallelism 2] [--accounts N] [--no-jdbc] [--report FILE]";
+
+    /** One sample. */
+    record Sample(double minute, long produced, double rateNow, long heapAfterGc, long checkpointId, long stateBytes,
+            long entities, long lag, long checkpointMs) {
+        double bytesPerEntity() {
+            return entities == 0 ? 0 : (double) stateBytes / entities;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options o = Options.parse(args);
+        System.exit(run(o, System.out));
+    }
+
+    static int run(Options o, PrintStream out) throws Exception {
+        Instant started = Instant.now();
+        Path tmp = Files.createTempDirectory("pqlscore-soak-");
+        ScoringModel model = ModelLoader.loadDefault();
+        try (EmbeddedKafka kafka = new EmbeddedKafka().start();
+                EmbeddedPostgres pg = o.jdbc ? EmbeddedPostgres.launch() : null;
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            // Ctrl-C: the broker's and this run's directories go too (PostgreSQL has its own hook)
+            Thread cleanup = new Thread(() -> {
+                kafka.close();
+                deleteQuietly(tmp);
+            }, "soak-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            kafka.createTopic(INPUT, 3);
+            kafka.createTopic("transitions", 3);
+            kafka.createTopic("dead-letters", 1);
+            List<String> args = new ArrayList<>(List.of("--kafka-bootstrap-servers", kafka.bootstrapServers(),
+                    "--kafka-topics", INPUT, "--kafka-group-id", "soak", "--kafka-starting-offsets", "earliest",
+                    "--transitions-topic", "transitions", "--dead-letters-topic", "dead-letters",
+                    "--transactional-id-prefix", "soak", "--idle-timeout", "1h", "--parallelism", Integer.toString(o.parallelism)));
+            if (pg != null) {
+                Path pw = tmp.resolve("pg-password");
+                Files.writeString(pw, pg.password());
+                String[] jdbc = {"--jdbc-url", pg.jdbcUrl(), "--jdbc-user", pg.user(), "--jdbc-password-file", pw.toString()};
+                if (ApplySchema.run(jdbc, new PrintStream(OutputStream.nullOutputStream()), System.err) != 0) {
+                    throw new IllegalStateException("schema not applied");
+                }
+                args.addAll(List.of(jdbc));
+            }
+            JobOptions options = JobOptions.parse(args.toArray(new String[0]));
+
+            int restPort = freePort();
+            Configuration conf = GlobalConfiguration.loadConfiguration(Path.of("flink-conf").toAbsolutePath().toString());
+            conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, o.checkpointInterval);
+            conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, Duration.ofSeconds(Math.min(10, o.checkpointInterval.toSeconds() / 3)));
+            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, tmp.resolve("checkpoints").toUri().toString());
+            conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, tmp.resolve("savepoints").toUri().toString());
+            conf.set(RestOptions.BIND_PORT, Integer.toString(restPort));
+            conf.set(RestOptions.PORT, restPort);
+            conf.setString("metrics.reporter.prom.port", "9300-9399");
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
+            new ScoringPipeline(options, model, Connectors.source(options), Connectors.sinks(options)).build(env);
+            JobClient job = env.executeAsync("pql-scoring soak");
+            String rest = "http://127.0.0.1:" + restPort;
+
+            out.printf("soak: %.0f min at %.0f records/s (%d accounts, ~%.0f days of event time), checkpoints every %d s, parallelism %d,"
+                    + " %s; samples every %d s after System.gc(); max heap %d MB%n", o.minutes, o.rate, o.accounts,
+                    o.rate * o.minutes * 60 / (16.0 * o.accounts), o.checkpointInterval.toSeconds(), o.parallelism,
+                    o.jdbc ? "Kafka and PostgreSQL out" : "Kafka out", o.sampleSeconds,
+                    Runtime.getRuntime().maxMemory() >> 20);
+
+            Producer producer = new Producer(kafka.bootstrapServers(), o);
+            Thread feeder = new Thread(producer, "soak-producer");
+            feeder.setDaemon(true);
+            feeder.start();
+
+            MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+            List<Sample> samples = new ArrayList<>();
+            long t0 = System.nanoTime();
+            long end = t0 + (long) (o.minutes * 60e9);
+            long lastProduced = 0;
+            long lastT = t0;
+            out.println(header());
+            while (System.nanoTime() < end) {
+                long next = t0 + (samples.size() + 1L) * o.sampleSeconds * 1_000_000_000L;
+                Thread.sleep(Math.max(0, (Math.min(next, end) - System.nanoTime()) / 1_000_000));
+                if (job.getJobStatus().get().isGloballyTerminalState()) {
+                    out.println("the job ended: " + job.getJobStatus().get());
+                    return 1;
+                }
+                System.gc();
+                long heap = memory.getHeapMemoryUsage().getUsed();
+                JsonNode cp = get(rest, "/jobs/" + job.getJobID() + "/checkpoints");
+                JsonNode latest = cp == null ? null : cp.path("latest").path("completed");
+                long now = System.nanoTime();
+                long produced = producer.sent.get();
+                Sample s = new Sample((now - t0) / 60e9, produced, (produced - lastProduced) / ((now - lastT) / 1e9), heap,
+                        latest == null ? 0 : latest.path("id").asLong(), latest == null ? 0 : latest.path("state_size").asLong(),
+                        producer.entities(), lag(admin), latest == null ? 0 : latest.path("end_to_end_duration").asLong());
+                lastProduced = produced;
+                lastT = now;
+                samples.add(s);
+                out.println(row(s));
+                if (producer.failure != null) {
+                    out.println("the producer failed: " + producer.failure);
+                    return 1;
+                }
+            }
+            producer.stop.set(true);
+            feeder.join(10_000);
+            job.cancel().get(60, TimeUnit.SECONDS);
+            awaitTerminal(job); // the sinks stop before the servers do
+
+            String verdict = verdict(samples, o);
+            out.println(verdict);
+            if (o.report != null) {
+                StringBuilder md = new StringBuilder();
+                md.append("\n### Soak of ").append(started).append(": ").append(String.format("%.0f min at %.0f records/s", o.minutes, o.rate))
+                        .append("\n\n`").append(String.join(" ", commandLine(o))).append("`; ")
+                        .append(String.format("%d accounts; checkpoints every %d s; parallelism %d; %s; JVM max heap %d MB; %d CPUs",
+                                o.accounts, o.checkpointInterval.toSeconds(), o.parallelism, o.jdbc ? "Kafka and PostgreSQL out" : "Kafka out",
+                                Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors()))
+                        .append("\n\n```\n").append(header()).append('\n');
+                samples.forEach(s -> md.append(row(s)).append('\n'));
+                md.append(verdict).append("\n```\n");
+                Files.writeString(Path.of(o.report), md, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+            return verdict.contains("FAILED") ? 1 : 0;
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    private static void awaitTerminal(JobClient job) throws InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            try {
+                if (job.getJobStatus().get().isGloballyTerminalState()) {
+                    return;
+                }
+            } catch (Exception e) {
+                return; // the local MiniCluster shuts down with its job
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static List<String> commandLine(Options o) {
+        List<String> l = new ArrayList<>(List.of("scripts/soak.sh", "--minutes", fmt(o.minutes), "--rate", fmt(o.rate)));
+        if (!o.jdbc) {
+            l.add("--no-jdbc");
+        }
+        return l;
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    static String header() {
+        return String.format("%7s %11s %8s %12s %6s %11s %9s %13s %9s %8s", "minute", "produced", "rec/s", "heap-after-GC",
+                "chk", "state", "entities", "state/entity", "lag", "chk-ms");
+    }
+
+    static String row(Sample s) {
+        return String.format("%7.1f %,11d %8.0f %10.1fMB %6d %9.1fMB %,9d %11.0f B %,9d %8d", s.minute(), s.produced(), s.rateNow(),
+                s.heapAfterGc() / 1048576.0, s.checkpointId(), s.stateBytes() / 1048576.0, s.entities(), s.bytesPerEntity(), s.lag(),
+                s.checkpointMs());
+    }
+
+    /** The growth checks over the samples after the warm-up. */
+    static String verdict(List<Sample> all, Options o) {
+        int skip = (int) Math.ceil(all.size() * o.warmup);
+        List<Sample> s = all.subList(Math.min(skip, all.size()), all.size());
+        if (s.size() < 3) {
+            return "soak verdict: FAILED (only " + s.size() + " samples after the warm-up: run longer or sample more often)";
+        }
+        List<Sample> withState = s.stream().filter(x -> x.checkpointId() > 0 && x.entities() > 0).toList();
+        StringBuilder b = new StringBuilder("soak verdict over minutes " + String.format("%.1f-%.1f", s.get(0).minute(),
+                s.get(s.size() - 1).minute()) + " (after " + skip + " warm-up samples):\n");
+        boolean ok = true;
+        Fit heap = Fit.of(s, Sample::minute, x -> x.heapAfterGc());
+        ok &= line(b, "heap after GC", heap, o.maxGrowthPercent, 1048576.0, "MB");
+        Fit state = Fit.of(withState, Sample::minute, Sample::bytesPerEntity);
+        ok &= line(b, "state per entity", state, o.maxGrowthPercent, 1, "B");
+        Fit lag = Fit.of(s, Sample::minute, x -> x.lag());
+        double allowed = o.rate * o.checkpointInterval.toSeconds();
+        boolean lagOk = lag.growth() <= allowed;
+        ok &= lagOk;
+        b.append(String.format("  %-17s mean %,.0f records, trend %+,.0f records over the window (allowed: one checkpoint interval,"
+                + " %,.0f): %s%n", "consumer lag", lag.mean, lag.growth(), allowed, lagOk ? "ok" : "GREW"));
+        double achieved = (s.get(s.size() - 1).produced() - s.get(0).produced())
+                / ((s.get(s.size() - 1).minute() - s.get(0).minute()) * 60);
+        b.append(String.format("  input rate achieved %.0f records/s (asked %.0f)%n", achieved, o.rate));
+        b.append("soak ").append(ok ? "PASSED" : "FAILED");
+        return b.toString();
+    }
+
+    private static boolean line(StringBuilder b, String what, Fit f, double maxPercent, double unit, String unitName) {
+        double percent = f.mean == 0 ? 0 : 100 * f.growth() / f.mean;
+        boolean ok = percent <= maxPercent;
+        b.append(String.format("  %-17s mean %,.1f %s, trend %+,.1f %s over the window (%+.1f %%, allowed %.0f %%): %s%n", what,
+                f.mean / unit, unitName, f.growth() / unit, unitName, percent, maxPercent, ok ? "ok" : "GREW"));
+        return ok;
+    }
+
+    /** A least-squares line through (x, y). */
+    static final class Fit {
+        double slope;
+        double mean;
+        double span;
+
+        static Fit of(List<Sample> s, java.util.function.ToDoubleFunction<Sample> x, java.util.function.ToDoubleFunction<Sample> y) {
+            Fit f = new Fit();
+            int n = s.size();
+            if (n < 2) {
+                return f;
+            }
+            double mx = s.stream().mapToDouble(x).average().orElse(0);
+            double my = s.stream().mapToDouble(y).average().orElse(0);
+            double sxy = 0;
+            double sxx = 0;
+            for (Sample v : s) {
+                sxy += (x.applyAsDouble(v) - mx) * (y.applyAsDouble(v) - my);
+                sxx += (x.applyAsDouble(v) - mx) * (x.applyAsDouble(v) - mx);
+            }
+            f.slope = sxx == 0 ? 0 : sxy / sxx;
+            f.mean = my;
+            f.span = x.applyAsDouble(s.get(n - 1)) - x.applyAsDouble(s.get(0));
+            return f;
+        }
+
+        /** What the line rises over the window. */
+        double growth() {
+            return slope * span;
+        }
+    }
+
+    /** Writes generated records to Kafka at the rate, and counts the entities it has sent. */
+    static final class Producer implements Runnable {
+        final AtomicLong sent = new AtomicLong();
+        final AtomicBoolean stop = new AtomicBoolean();
+        volatile Throwable failure;
+        private final String bootstrap;
+        private final Options o;
+        private final Set<String> accounts = new HashSet<>();
+        private final Set<String> users = new HashSet<>();
+        private volatile long entities;
+
+        Producer(String bootstrap, Options o) {
+            this.bootstrap = bootstrap;
+            this.o = o;
+        }
+
+        long entities() {
+            return entities;
+        }
+
+        @Override
+        public void run() {
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+            p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+            p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+            p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+            GeneratorConfig cfg = new GeneratorConfig().accounts(o.accounts).start(Instant.parse("2026-03-02T00:00:00Z"))
+                    .days(3650).events((long) (o.rate * o.minutes * 60 * 2 + 1_000_000)).seed(20260302L).quiet(true);
+            Iterator<GeneratedRecord> it = EventGenerator.records(cfg);
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+                long t0 = System.nanoTime();
+                long n = 0;
+                while (!stop.get() && it.hasNext()) {
+                    GeneratedRecord r = it.next();
+                    String json = r.json();
+                    producer.send(new ProducerRecord<>(INPUT, r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8),
+                            json.getBytes(StandardCharsets.UTF_8)));
+                    n++;
+                    if (r.key() != null && accounts.add(r.key())) {
+                        entities++;
+                    }
+                    int u = json.indexOf("\"userId\":\"");
+                    if (u >= 0 && r.key() != null) {
+                        int e = json.indexOf('"', u + 10);
+                        if (e > 0 && users.add(r.key() + "|" + json.substring(u + 10, e))) {
+                            entities++;
+                        }
+                    }
+                    sent.set(n);
+                    // pace: n records are due at t0 + n / rate
+                    long ahead = t0 + (long) (n / o.rate * 1e9) - System.nanoTime();
+                    if (ahead > 2_000_000) {
+                        Thread.sleep(ahead / 1_000_000);
+                    }
+                }
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+    }
+
+    /** Records in the input topic beyond the offsets the job committed with its last checkpoint. */
+    static long lag(Admin admin) {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("soak")
+                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+            for (int p = 0; p < 3; p++) {
+                latest.put(new TopicPartition(INPUT, p), OffsetSpec.latest());
+            }
+            long lag = 0;
+            for (var e : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).entrySet()) {
+                OffsetAndMetadata c = committed.get(e.getKey());
+                lag += e.getValue().offset() - (c == null ? 0 : c.offset());
+            }
+            return lag;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    static JsonNode get(String rest, String path) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(rest + path)).timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? JsonValues.MAPPER.readTree(r.body()) : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            // best effort
+        }
+    }
+}
