@@ -23,7 +23,9 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import jdk.jfr.Recording;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -44,8 +46,7 @@ import org.apache.flink.util.TimeUtils;
  *       accounts to {@code --parallelism} JSON-lines files (round-robin, so every source subtask
  *       reads and parses one file), under {@code /tmp/perf-probe/}, reused when already there.</li>
  *   <li>Runs, bounded, on a local MiniCluster configured from {@code flink-conf/config.yaml}
- *       (RocksDB with RocksDB timers, exactly-once incremental checkpoints every
- *       {@code --checkpoint-interval}):
+ *       (RocksDB with RocksDB timers, exactly-once incremental checkpoints):
  *       <ul>
  *         <li>{@code baseline}: the same file source and parser, the same watermarks, then
  *             {@code keyBy(account)} into a discarding sink: reading, parsing and one shuffle;</li>
@@ -60,7 +61,9 @@ import org.apache.flink.util.TimeUtils;
  *
  * Options: {@code --accounts} (10000), {@code --events} (1000000), {@code --parallelism} (2),
  * {@code --seed} (20260302), {@code --run baseline|job|both} (both), {@code --checkpoint-interval}
- * (10s), {@code --jfr FILE} (a JFR recording of the job run only, profile settings; the baseline
+ * (default: the config's, 30 s), {@code --set KEY=VALUE} (any Flink setting over the config; repeatable),
+ * {@code --warmup-events N} (0: before the measured runs, each pipeline runs once on N other
+ * records in the same JVM, so that JIT compilation is mostly done), {@code --jfr FILE} (a JFR recording of the job run only, profile settings; the baseline
  * gets FILE with {@code -baseline} before the extension), {@code --flink-conf DIR} (flink-conf).
  */
 public final class JobThroughputProbe {
@@ -86,9 +89,11 @@ public final class JobThroughputProbe {
         int parallelism = 2;
         long seed = 20260302L;
         String which = "both";
-        Duration checkpointInterval = Duration.ofSeconds(10);
+        Duration checkpointInterval = null; // flink-conf/config.yaml's
+        Map<String, String> settings = new LinkedHashMap<>();
         String jfr = null;
         String flinkConf = "flink-conf";
+        long warmupEvents = 0;
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -100,22 +105,34 @@ public final class JobThroughputProbe {
                 case "--checkpoint-interval" -> checkpointInterval = TimeUtils.parseDuration(v);
                 case "--jfr" -> jfr = v;
                 case "--flink-conf" -> flinkConf = v;
+                case "--warmup-events" -> warmupEvents = Long.parseLong(v);
+                case "--set" -> settings.put(v.substring(0, v.indexOf('=')), v.substring(v.indexOf('=') + 1));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
             i++;
         }
         Path input = generate(accounts, events, parallelism, seed);
-        System.out.printf(Locale.ROOT, "input: %s (%,d records, %d files), parallelism %d, checkpoints every %s%n",
-                input, events, parallelism, parallelism, checkpointInterval);
+        System.out.printf(Locale.ROOT, "input: %s (%,d records, %d files), parallelism %d, checkpoints every %s%s%n",
+                input, events, parallelism, parallelism, checkpointInterval == null ? "(as configured)" : checkpointInterval,
+                settings.isEmpty() ? "" : ", settings " + settings);
 
+        if (warmupEvents > 0) {
+            // the same JVM runs both measured jobs: let the JIT compile the hot paths first (in a
+            // short run compilation is a large part of the CPU time), on other records
+            Path warmup = generate(accounts, warmupEvents, parallelism, seed + 1);
+            for (String name : which.equals("both") ? List.of("baseline", "job") : List.of(which)) {
+                measure(name + " (warm-up)", name, warmup, parallelism, checkpointInterval, settings, flinkConf,
+                        warmupEvents, null);
+            }
+        }
         double baseline = Double.NaN;
         double job = Double.NaN;
         if (!which.equals("job")) {
-            baseline = measure("baseline", input, parallelism, checkpointInterval, flinkConf, events,
+            baseline = measure("baseline", "baseline", input, parallelism, checkpointInterval, settings, flinkConf, events,
                     jfr == null ? null : jfr.replaceFirst("(\\.jfr)?$", "-baseline.jfr"));
         }
         if (!which.equals("baseline")) {
-            job = measure("job", input, parallelism, checkpointInterval, flinkConf, events, jfr);
+            job = measure("job", "job", input, parallelism, checkpointInterval, settings, flinkConf, events, jfr);
         }
         if (!Double.isNaN(baseline) && !Double.isNaN(job)) {
             System.out.printf(Locale.ROOT, "job / baseline = %.3f%n", job / baseline);
@@ -154,17 +171,20 @@ public final class JobThroughputProbe {
         return dir;
     }
 
-    private static double measure(String name, Path input, int parallelism, Duration checkpointInterval,
-            String flinkConf, long records, String jfr) throws Exception {
+    private static double measure(String label, String name, Path input, int parallelism, Duration checkpointInterval,
+            Map<String, String> settings, String flinkConf, long records, String jfr) throws Exception {
         Path scratch = Files.createDirectories(WORK.resolve("run-" + name));
         Configuration conf = GlobalConfiguration.loadConfiguration(Paths.get(flinkConf).toAbsolutePath().toString());
-        conf.setString("execution.checkpointing.interval", checkpointInterval.toMillis() + " ms");
-        conf.setString("execution.checkpointing.min-pause", "0 ms");
+        if (checkpointInterval != null) {
+            conf.setString("execution.checkpointing.interval", checkpointInterval.toMillis() + " ms");
+            conf.setString("execution.checkpointing.min-pause", "0 ms");
+        }
         conf.setString("execution.checkpointing.dir", scratch.resolve("checkpoints").toUri().toString());
         conf.setString("execution.checkpointing.savepoint-dir", scratch.resolve("savepoints").toUri().toString());
         conf.setString("rest.bind-port", "0");
         conf.removeKey("metrics.reporter.prom.factory.class");
         conf.removeKey("metrics.reporter.prom.port");
+        settings.forEach(conf::setString);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
         JobOptions options = JobOptions.parse("--input", input.toString(), "--parallelism", Integer.toString(parallelism));
         ScoringModel model = ModelLoader.loadDefault();
@@ -193,7 +213,7 @@ public final class JobThroughputProbe {
         long cpu0 = processCpuNanos();
         JobExecutionResult result;
         try {
-            result = env.execute("pqlscore throughput probe: " + name);
+            result = env.execute("pqlscore throughput probe: " + label);
         } finally {
             if (recording != null) {
                 recording.stop();
@@ -204,7 +224,7 @@ public final class JobThroughputProbe {
         double seconds = result.getNetRuntime() / 1000.0;
         double rate = records / seconds;
         System.out.printf(Locale.ROOT, "%-8s %,d records in %.1f s: %,.0f records/s; process CPU %.1f s (%,.0f records per"
-                + " CPU-second); load average %.1f%s%n", name, records, seconds, rate, cpuSeconds, records / cpuSeconds,
+                + " CPU-second); load average %.1f%s%n", label, records, seconds, rate, cpuSeconds, records / cpuSeconds,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                 jfr == null ? "" : "; JFR: " + jfr);
         return rate;
