@@ -33,6 +33,8 @@ final class BenchEvents {
     final byte[][] lines;
     /** Valid records, deduplicated, in SPEC order. */
     final List<UsageEvent> ordered;
+    /** Valid records in arrival (file) order, duplicates included. */
+    final List<UsageEvent> arrivals;
 
     BenchEvents() {
         model = ModelLoader.loadDefault();
@@ -47,6 +49,7 @@ final class BenchEvents {
                 valid.add(r.event);
             }
         }
+        arrivals = List.copyOf(valid);
         valid.sort(Comparator.comparingLong((UsageEvent e) -> e.timestamp)
                 .thenComparing(e -> e.messageId, EventSequencer.CODE_POINT_ORDER));
         // the dedupe window is longer than the generator's retry delay: a repeated id is a duplicate
