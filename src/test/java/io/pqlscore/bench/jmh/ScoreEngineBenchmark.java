@@ -35,7 +35,11 @@ import org.openjdk.jmh.infra.Blackhole;
  * final watermark does), from empty state. Results in records per second.
  *
  * <p>{@code store}: {@code heap} keeps state as objects (the engine alone); {@code serialized}
- * round-trips every read and write through Flink's state serializers, as RocksDB does. The
+ * round-trips every read and write through Flink's state serializers, as RocksDB does, with state
+ * as plain POJOs (as the scorer stored it before issue #6); {@code stored-form} the same in the
+ * scorer's stored form ({@link io.pqlscore.scoring.StoredEntities}: no ids per user, untouched
+ * signals left out). Each store access is one (de)serialization here, as with an operator that
+ * reads and writes through at every call. The
  * baseline {@code stateAccessOnly} does the state access every record needs at least (read and
  * write back the account and the record's user), with no scoring: the floor under {@code replay}.
  */
@@ -46,12 +50,14 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
 public class ScoreEngineBenchmark {
-    @Param({"heap", "serialized"})
+    @Param({"heap", "serialized", "stored-form"})
     public String store;
 
     private List<UsageEvent> events;
     private ScoreEngine engine;
     private SerializingAccountStore.Serializers serializers;
+    private String[] modelIds;
+    private int modelLayout;
 
     @Setup
     public void setUp() {
@@ -59,6 +65,8 @@ public class ScoreEngineBenchmark {
         events = data.ordered;
         engine = new ScoreEngine(data.model, ScoreEngine.DEFAULT_TOP_SIGNALS, () -> 0L);
         serializers = new SerializingAccountStore.Serializers();
+        modelIds = data.model.signals().stream().map(s -> s.id()).toArray(String[]::new);
+        modelLayout = data.model.signalLayout();
     }
 
     @Benchmark
@@ -102,7 +110,7 @@ public class ScoreEngineBenchmark {
 
     private AccountStore newStore(String accountId) {
         return store.equals("heap") ? new InMemoryAccountStore(accountId)
-                : new SerializingAccountStore(accountId, serializers);
+                : new SerializingAccountStore(accountId, serializers, store.equals("stored-form"), modelIds, modelLayout);
     }
 
     /** Fires every wake-up strictly before {@code time}, as the scorer's timers do. */

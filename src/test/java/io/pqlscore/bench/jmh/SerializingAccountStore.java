@@ -3,6 +3,7 @@ package io.pqlscore.bench.jmh;
 import io.pqlscore.scoring.AccountState;
 import io.pqlscore.scoring.AccountStore;
 import io.pqlscore.scoring.EntityState;
+import io.pqlscore.scoring.StoredEntities;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -21,7 +22,8 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 /**
  * An {@link AccountStore} that keeps every value as bytes written by the serializers Flink uses for
  * the scorer's keyed state (POJO serializers, no Kryo), so that each read deserializes a fresh
- * object and each write serializes one, as with RocksDB. What it leaves out of RocksDB's cost is
+ * object and each write serializes one, as with RocksDB; in the plain POJO form or in the
+ * scorer's stored form ({@link StoredEntities}). What it leaves out of RocksDB's cost is
  * the key/value store itself (JNI, memtable, block cache): the microbenchmark isolates what the
  * engine's state access pattern costs in serialization.
  */
@@ -67,15 +69,22 @@ final class SerializingAccountStore implements AccountStore {
 
     private final String accountId;
     private final Serializers ser;
+    /** Write values in the scorer's stored form ({@link StoredEntities}); else as plain POJOs. */
+    private final boolean storedForm;
+    private final String[] modelIds;
+    private final int modelLayout;
     private byte[] account;
     private final Map<String, byte[]> users = new HashMap<>();
     private final Map<Long, byte[]> agenda = new HashMap<>();
     /** The event-time timers: the driver fires them in order. */
     final TreeSet<Long> timers = new TreeSet<>();
 
-    SerializingAccountStore(String accountId, Serializers ser) {
+    SerializingAccountStore(String accountId, Serializers ser, boolean storedForm, String[] modelIds, int modelLayout) {
         this.accountId = accountId;
         this.ser = ser;
+        this.storedForm = storedForm;
+        this.modelIds = modelIds;
+        this.modelLayout = modelLayout;
     }
 
     @Override
@@ -85,22 +94,34 @@ final class SerializingAccountStore implements AccountStore {
 
     @Override
     public AccountState account() {
-        return ser.read(ser.account, account);
+        AccountState a = ser.read(ser.account, account);
+        return storedForm ? StoredEntities.accountFromStorage(a) : a;
     }
 
     @Override
     public void putAccount(AccountState a) {
-        account = ser.write(ser.account, a);
+        account = ser.write(ser.account, storedForm ? StoredEntities.forStorage(a, modelIds, modelLayout) : a);
     }
 
     @Override
     public EntityState user(String userId) {
-        return ser.read(ser.entity, users.get(userId));
+        EntityState u = ser.read(ser.entity, users.get(userId));
+        if (!storedForm || u == null) {
+            return u;
+        }
+        AccountState a = ser.read(ser.account, account);
+        return StoredEntities.userFromStorage(u, a.entity.signalIds, a.entity.layout);
     }
 
     @Override
     public void putUser(String userId, EntityState user) {
-        users.put(userId, ser.write(ser.entity, user));
+        // the account is always written in the model's layout here (no model change mid-replay)
+        users.put(userId, ser.write(ser.entity, storedForm ? StoredEntities.forStorage(user, modelIds, modelLayout, true) : user));
+    }
+
+    /** Bytes of every stored user (for the state-size estimate). */
+    Iterable<byte[]> storedUsers() {
+        return users.values();
     }
 
     @Override
