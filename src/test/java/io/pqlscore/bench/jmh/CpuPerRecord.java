@@ -62,7 +62,7 @@ public final class CpuPerRecord {
                 return BenchEvents.RECORDS;
             });
         }
-        for (String backend : new String[] {"heap", "rocksdb", "rocksdb-job"}) {
+        for (String backend : new String[] {"heap", "rocksdb", "rocksdb-job", "rocksdb-job-own-memory"}) {
             KeyedOperatorsBenchmark ops = new KeyedOperatorsBenchmark();
             ops.backend = backend;
             ops.setUp();
