@@ -120,7 +120,12 @@ public class EventSequencer extends KeyedProcessFunction<String, UsageEvent, Usa
                 out.collect(e);
             }
         }
-        List<String> expired = purgeAt.get(time);
+        // Purge entries sit at multiples of the granularity, so a record's own instant (most timers)
+        // that is not one needs no look-up. A timer without records is always looked up: entries
+        // restored from a run with another --dedupe-purge-granularity are still found then (only
+        // one that falls exactly on a record's instant would be skipped, and that id just stays
+        // kept; deduplication compares its time against the window either way).
+        List<String> expired = at == null || time % purgeGranularityMs == 0 ? purgeAt.get(time) : null;
         if (expired != null) {
             purgeAt.remove(time);
             for (String id : expired) {

@@ -7,6 +7,7 @@ import io.pqlscore.model.ScoringModel;
 import io.pqlscore.pipeline.ScoringTopology;
 import io.pqlscore.scoring.AccountState;
 import io.pqlscore.scoring.EntityState;
+import io.pqlscore.scoring.StoredEntities;
 import io.pqlscore.scoring.ScoreEngine;
 import io.pqlscore.sinks.OutputJson;
 import java.io.BufferedWriter;
@@ -289,7 +290,7 @@ public final class SavepointInspector {
 
         @Override
         public void readKey(String accountId, Context ctx, Collector<String> out) throws Exception {
-            AccountState a = account.value();
+            AccountState a = StoredEntities.accountFromStorage(account.value());
             if (a == null || !seen.add(accountId)) {
                 // no entity yet (only records waiting for their instant), or written already. Never
                 // emit nothing for a key: the State Processor API (2.2) then hands its source a null
@@ -297,9 +298,13 @@ public final class SavepointInspector {
                 out.collect(NOTHING);
                 return;
             }
+            // users may borrow the account's ids as stored: read them before describe() re-lays it out
+            String[] accountIds = a.entity.signalIds;
+            int accountLayout = a.entity.layout;
             out.collect(line(accountId, a, a.entity, null));
             for (Map.Entry<String, EntityState> u : users.entries()) {
-                out.collect(line(accountId, a, u.getValue(), u.getKey()));
+                EntityState user = StoredEntities.userFromStorage(u.getValue(), accountIds, accountLayout);
+                out.collect(line(accountId, a, user, u.getKey()));
             }
         }
 

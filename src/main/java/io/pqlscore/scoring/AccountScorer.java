@@ -57,7 +57,7 @@ public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Tra
      * A plain field, not state: after a restore it starts again from "no watermark yet".
      */
     private transient volatile long observedWatermark;
-    private transient FlinkStore store;
+    private transient KeyedStateStore store;
 
     public AccountScorer(ScoreEngine engine) {
         this.engine = engine;
@@ -80,7 +80,7 @@ public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Tra
         registerTierTransitions(Transition.PQA, engine.model().pqa());
         observedWatermark = Long.MIN_VALUE;
         metrics.gauge(Metrics.SCORING_LAG_MS, (Gauge<Long>) () -> scoringLagMs(observedWatermark, System.currentTimeMillis()));
-        store = new FlinkStore();
+        store = new KeyedStateStore(account, users, agenda, engine.model());
     }
 
     /** Up into every tier above {@code none}, down into every tier below the top one. */
@@ -150,9 +150,8 @@ public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Tra
             }
         }
         engine.wake(store, time, o);
-        if (agenda.contains(time)) {
-            agenda.remove(time);
-        }
+        store.agendaDone(time);
+        store.flush();
     }
 
     /** Removes and returns the firings completed by record {@code e}. */
@@ -190,133 +189,6 @@ public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Tra
         @Override
         public void score(CurrentScore s) {
             ctx.output(CURRENT_SCORES, s);
-        }
-    }
-
-    /**
-     * {@link AccountStore} over Flink keyed state. The engine's interface has no checked
-     * exceptions, so state-access failures travel wrapped and fail the task as any would.
-     */
-    private final class FlinkStore implements AccountStore {
-        private String key;
-        private TimerService timers;
-
-        void bind(String key, TimerService timers) {
-            this.key = key;
-            this.timers = timers;
-        }
-
-        private RuntimeException fail(Exception e) {
-            return new StateAccessException(e);
-        }
-
-        @Override
-        public String accountId() {
-            return key;
-        }
-
-        @Override
-        public AccountState account() {
-            try {
-                return account.value();
-            } catch (Exception e) {
-                throw fail(e);
-            }
-        }
-
-        @Override
-        public void putAccount(AccountState a) {
-            try {
-                account.update(a);
-            } catch (Exception e) {
-                throw fail(e);
-            }
-        }
-
-        @Override
-        public EntityState user(String userId) {
-            try {
-                return users.get(userId);
-            } catch (Exception e) {
-                throw fail(e);
-            }
-        }
-
-        @Override
-        public void putUser(String userId, EntityState user) {
-            try {
-                users.put(userId, user);
-            } catch (Exception e) {
-                throw fail(e);
-            }
-        }
-
-        @Override
-        public void removeUser(String userId) {
-            try {
-                users.remove(userId);
-            } catch (Exception e) {
-                throw fail(e);
-            }
-        }
-
-        @Override
-        public Iterable<String> userIds() {
-            try {
-                List<String> ids = new ArrayList<>();
-                for (String id : users.keys()) {
-                    ids.add(id);
-                }
-                return ids;
-            } catch (Exception e) {
-                throw fail(e);
-            }
-        }
-
-        @Override
-        public void clear() {
-            account.clear();
-            users.clear();
-            agenda.clear();
-        }
-
-        @Override
-        public Collection<String> usersDueAt(long time) {
-            try {
-                List<String> due = agenda.get(time);
-                return due == null ? List.of() : due;
-            } catch (Exception e) {
-                throw fail(e);
-            }
-        }
-
-        @Override
-        public void wakeUserAt(String userId, long time) {
-            try {
-                List<String> due = agenda.get(time);
-                if (due == null) {
-                    due = new ArrayList<>(1);
-                }
-                due.add(userId);
-                agenda.put(time, due);
-                timers.registerEventTimeTimer(time);
-            } catch (Exception e) {
-                throw fail(e);
-            }
-        }
-
-        @Override
-        public void wakeAccountAt(long time) {
-            timers.registerEventTimeTimer(time);
-        }
-    }
-
-    /** Carries a state-backend failure through the engine's unchecked interface. */
-    static final class StateAccessException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        StateAccessException(Exception cause) {
-            super(cause);
         }
     }
 }

@@ -19,6 +19,13 @@ public class EntityState {
     /** Signal ids in the order of {@link #signals}: detects a changed model after a restore. */
     public String[] signalIds = new String[0];
     public SignalState[] signals = new SignalState[0];
+    /**
+     * Stored form only ({@link StoredEntities}): the {@code signalLayout()} of the model whose
+     * order {@link #signals} are in when {@link #signalIds} were left out (a user borrowing its
+     * account's ids), or that of the account's own ids; 0 when the ids are stored with the entity
+     * (and in all state written before this field).
+     */
+    public int layout;
     /** The entity's own latest traits, limited to the keys the model reads (JSON text values). */
     public String[] traitKeys = new String[0];
     public String[] traitValues = new String[0];

@@ -253,15 +253,17 @@ public final class ScoreEngine implements Serializable {
             String cause, String trigger, ScoringOutput out) {
         boolean isAccount = userId == null;
         ScoreScale scale = isAccount ? model.pqa() : model.pql();
-        double score = score(account, e, isAccount, t, null);
+        // each signal's contribution, computed once for the decision, the transition and the score row
+        double[] perSignal = new double[signals.length];
+        double score = score(account, e, isAccount, t, perSignal);
         int from = e.tier;
         int to = scale.decide(from, decisionScore(account, isAccount, score, t));
         if (to != from) {
-            out.transition(transition(store, account, e, userId, from, to, score, t, cause, trigger));
+            out.transition(transition(store, account, e, userId, from, to, score, perSignal, t, cause, trigger));
         }
         e.tier = to;
         e.lastEvalAt = t;
-        out.score(currentScore(store, account, e, userId, score, t, false));
+        out.score(currentScore(store, e, userId, score, perSignal, t, false));
         e.tickAt = to == 0 ? Long.MAX_VALUE : firstDownTick(account, e, isAccount, t);
         schedule(store, e, userId, t);
     }
@@ -307,12 +309,14 @@ public final class ScoreEngine implements Serializable {
     }
 
     private void forget(AccountStore store, AccountState account, EntityState e, String userId, long t, ScoringOutput out) {
-        double score = score(account, e, userId == null, t, null);
+        double[] perSignal = new double[signals.length];
+        double score = score(account, e, userId == null, t, perSignal);
         if (e.tier != 0) {
-            out.transition(transition(store, account, e, userId, e.tier, 0, score, t, Transition.CAUSE_RETENTION, null));
+            out.transition(transition(store, account, e, userId, e.tier, 0, score, perSignal, t,
+                    Transition.CAUSE_RETENTION, null));
         }
         e.tier = 0;
-        out.score(currentScore(store, account, e, userId, score, t, true));
+        out.score(currentScore(store, e, userId, score, perSignal, t, true));
     }
 
     private void schedule(AccountStore store, EntityState e, String userId, long now) {
@@ -571,8 +575,9 @@ public final class ScoreEngine implements Serializable {
 
     // ---------------------------------------------------------------- outputs
 
+    /** {@code perSignal}: each signal's contribution at {@code t}, as {@code score} filled it in. */
     private Transition transition(AccountStore store, AccountState account, EntityState e, String userId, int from,
-            int to, double score, long t, String cause, String trigger) {
+            int to, double score, double[] perSignal, long t, String cause, String trigger) {
         boolean isAccount = userId == null;
         ScoreScale scale = isAccount ? model.pqa() : model.pql();
         Transition tr = new Transition();
@@ -588,8 +593,6 @@ public final class ScoreEngine implements Serializable {
         tr.emittedAt = clock.now();
         tr.modelId = model.id();
         tr.modelVersion = model.version();
-        double[] perSignal = new double[signals.length];
-        score(account, e, isAccount, t, perSignal);
         fillBreakdown(perSignal, tr);
         tr.topSignals = topSignals(account, e, perSignal);
         tr.activeUsers7d = isAccount ? activeUsers(store, account, t) : -1;
@@ -675,8 +678,8 @@ public final class ScoreEngine implements Serializable {
         return n;
     }
 
-    private CurrentScore currentScore(AccountStore store, AccountState account, EntityState e, String userId, double score, long t,
-            boolean forgotten) {
+    private CurrentScore currentScore(AccountStore store, EntityState e, String userId, double score, double[] perSignal,
+            long t, boolean forgotten) {
         boolean isAccount = userId == null;
         CurrentScore cs = new CurrentScore();
         cs.kind = isAccount ? Transition.PQA : Transition.PQL;
@@ -687,8 +690,6 @@ public final class ScoreEngine implements Serializable {
         cs.asOf = t;
         cs.modelId = model.id();
         cs.modelVersion = model.version();
-        double[] perSignal = new double[signals.length];
-        score(account, e, isAccount, t, perSignal);
         cs.breakdownCategories = categories.clone();
         cs.breakdownPoints = breakdown(perSignal);
         cs.forgotten = forgotten;
