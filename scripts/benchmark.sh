@@ -16,7 +16,8 @@
 # again or --fresh) and a summary on stdout; a log of the run in target/bench/benchmark.log.
 # Scratch (Kafka log, checkpoints, RocksDB, the replay file): $PQLSCORE_BENCH_DIR, default
 # ${TMPDIR:-/tmp}/bench-pqlscore, emptied at the start (the replay file is kept and reused).
-# Environment: MVN_ARGS (e.g. -o for offline), BENCH_HEAP (JVM heap, default 6g).
+# Environment: MVN_ARGS (e.g. -o for offline), BENCH_HEAP (JVM heap, default 6g), BENCH_JAVA_OPTS
+# (extra JVM options, e.g. -XX:StartFlightRecording=filename=/tmp/bench-pqlscore.jfr for a profile).
 set -euo pipefail
 
 PROJECT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +27,7 @@ OUT=$PROJECT/target/bench
 MVN=${MVN:-mvn}
 read -r -a MVN_EXTRA <<< "${MVN_ARGS:-}"
 HEAP=${BENCH_HEAP:-6g}
+read -r -a JAVA_EXTRA <<< "${BENCH_JAVA_OPTS:-}"
 
 for a in "$@"; do
   if [ "$a" = "--help" ] || [ "$a" = "-h" ]; then
@@ -53,7 +55,7 @@ OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.ut
   --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED)
 
 set +e
-java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC "${OPENS[@]}" \
+java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC "${OPENS[@]}" "${JAVA_EXTRA[@]}" \
   -Djava.io.tmpdir="$WORK/tmp" -Dlog4j.configurationFile=log4j2-bench.properties \
   -cp "$PROJECT/target/test-classes:$PROJECT/target/classes:$(cat "$WORK/classpath")" \
   io.pqlscore.bench.Benchmark --work-dir "$WORK" --out "$OUT" "$@" 2> >(tee -a "$OUT/benchmark.log" >&2) \

@@ -182,6 +182,38 @@ final class BenchCluster implements AutoCloseable {
         return found;
     }
 
+    /**
+     * Per task (all subtasks summed): busy, back-pressured and idle time in ms per second, as
+     * Flink's task metrics report them at this moment. Key: the task name (its chained operators).
+     */
+    Map<String, double[]> taskTimes(JobID job) {
+        Map<String, double[]> out = new java.util.TreeMap<>();
+        String id = job.toString();
+        String[] names = {"busyTimeMsPerSecond", "backPressuredTimeMsPerSecond", "idleTimeMsPerSecond"};
+        for (Map.Entry<org.apache.flink.metrics.MetricGroup, Map<String, Metric>> g
+                : reporter.getMetricsByGroup().entrySet()) {
+            Map<String, String> vars = g.getKey().getAllVariables();
+            String task = vars.get("<task_name>");
+            if (task == null || vars.containsKey("<operator_name>") || !id.equals(vars.get("<job_id>"))
+                    || !g.getValue().containsKey(names[0])) {
+                continue; // also the task's subgroups (buffers, shuffle), which carry its variables
+            }
+            double[] t = out.computeIfAbsent(task, k -> new double[names.length + 1]);
+            for (int i = 0; i < names.length; i++) {
+                Metric m = g.getValue().get(names[i]);
+                if (m instanceof org.apache.flink.metrics.Gauge
+                        && ((org.apache.flink.metrics.Gauge<?>) m).getValue() instanceof Number) {
+                    double v = ((Number) ((org.apache.flink.metrics.Gauge<?>) m).getValue()).doubleValue();
+                    if (!Double.isNaN(v)) {
+                        t[i] += v;
+                    }
+                }
+            }
+            t[names.length] += 1; // subtasks
+        }
+        return out;
+    }
+
     long operatorCount(JobID job, String operatorRegex, String name) {
         long n = 0;
         for (Metric m : operatorMetrics(job, operatorRegex, name)) {

@@ -118,6 +118,7 @@ public final class Benchmark {
         List<String> latencyOoo = List.of("0s", "model");
         int replayAccounts = -1;
         long replayEvents = 10_000_000L;
+        Duration replayTimeLimit;
         Path workDir = Paths.get(System.getProperty("java.io.tmpdir"), "bench-pqlscore");
         Path out = Paths.get("target", "bench");
         Path flinkConf = Paths.get("flink-conf");
@@ -130,6 +131,7 @@ public final class Benchmark {
                 "Phases (default all): --only throughput,latency,replay   (state is measured with throughput)",
                 "Scale:   --accounts N (100000) --events N (10000000) --replay-events N (10000000)",
                 "         --replay-accounts N (= --accounts) --latency-accounts N (= --accounts) --seed S",
+                "         --replay-time-limit D (stop the replay after D of reading; reports the rate so far)",
                 "         --quick: 10000 accounts, 200000 events, 200000 replay events, 60 s latency windows,",
                 "                  latency only with out-of-orderness 0s",
                 "Job:     --parallelism N (2) --partitions N (4) --checkpoint-interval D (10s)",
@@ -183,6 +185,7 @@ public final class Benchmark {
                     case "--latency-ooo": o.latencyOoo = List.of(need(a, v).split(",")); i++; break;
                     case "--replay-accounts": o.replayAccounts = Integer.parseInt(need(a, v)); i++; break;
                     case "--replay-events": o.replayEvents = Long.parseLong(need(a, v).replace("_", "")); i++; break;
+                    case "--replay-time-limit": o.replayTimeLimit = duration(need(a, v)); i++; break;
                     case "--work-dir": o.workDir = Paths.get(need(a, v)); i++; break;
                     case "--out": o.out = Paths.get(need(a, v)); i++; break;
                     case "--flink-conf": o.flinkConf = Paths.get(need(a, v)); i++; break;
@@ -300,6 +303,13 @@ public final class Benchmark {
                     }
                     ObjectNode l = latency(o, kafka, model, rate, rateSource);
                     l.set("run", run);
+                    // runs of other delivery modes / bounds measured by earlier invocations stay
+                    JsonNode before = results.path("latency").path("runs");
+                    if (before.isObject()) {
+                        ObjectNode merged = ((ObjectNode) before).deepCopy();
+                        l.path("runs").fields().forEachRemaining(e -> merged.set(e.getKey(), e.getValue()));
+                        l.set("runs", merged);
+                    }
                     results.set("latency", l);
                     write(resultsFile, results);
                 }
@@ -363,6 +373,9 @@ public final class Benchmark {
         scale.put("preload_s", round(preloadS, 1));
         scale.put("preload_records_per_s", Math.round(gen.records / preloadS));
 
+        ObjectNode ingest = result.putObject("ingest_breakdown");
+        ingest.set("read", ingestVariant(o, kafka, topic, total, "read"));
+        ingest.set("parse", ingestVariant(o, kafka, topic, total, "parse"));
         ObjectNode base1 = baseline(o, kafka, topic, total, 1);
         FullRun full = fullJob(o, kafka, topic, model, total, gen.lastEventTime);
         ObjectNode base2 = baseline(o, kafka, topic, total, 2);
@@ -456,6 +469,135 @@ public final class Benchmark {
         }
     }
 
+    /** Averages Flink's per-task busy / back-pressured / idle time over a run (sampled every second). */
+    static final class TaskSampler {
+        private final java.util.Map<String, double[]> sums = new java.util.TreeMap<>();
+        private int samples;
+        private long last;
+        /** Flink updates its time gauges every 5 s; before the first update they read 1000 ms/s busy. */
+        private final long from = System.nanoTime() + 12_000_000_000L;
+
+        void sample(BenchCluster c, JobID job) {
+            long now = System.nanoTime();
+            if (now - last < 1_000_000_000L || now < from) {
+                return;
+            }
+            last = now;
+            java.util.Map<String, double[]> t = c.taskTimes(job);
+            if (t.isEmpty()) {
+                return;
+            }
+            samples++;
+            t.forEach((task, v) -> {
+                double[] acc = sums.computeIfAbsent(task, k -> new double[v.length]);
+                for (int i = 0; i < v.length; i++) {
+                    acc[i] += v[i];
+                }
+            });
+        }
+
+        /** Tasks by busy time, largest first; times are ms per second summed over the task's subtasks. */
+        ArrayNode toJson() {
+            ArrayNode a = JSON.createArrayNode();
+            if (samples == 0) {
+                return a;
+            }
+            sums.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0])).forEach(e -> {
+                double[] v = e.getValue();
+                ObjectNode n = a.addObject();
+                n.put("task", e.getKey());
+                n.put("subtasks", Math.round(v[3] / samples));
+                n.put("busy_ms_per_s", Math.round(v[0] / samples));
+                n.put("backpressured_ms_per_s", Math.round(v[1] / samples));
+                n.put("idle_ms_per_s", Math.round(v[2] / samples));
+            });
+            return a;
+        }
+    }
+
+    /**
+     * Two cheaper cousins of the baseline, to show where the ingest path's own cost goes: {@code read}
+     * (the same topic through a KafkaSource of raw bytes into a chained discarding sink: Kafka's
+     * ceiling here) and {@code parse} (the job's source and parser and its record router, into a
+     * chained discarding sink: no keyBy, so no serialization or network shuffle).
+     */
+    static ObjectNode ingestVariant(Options o, EmbeddedKafka kafka, String topic, long total, String variant)
+            throws Exception {
+        log("ingest '%s': %s", variant, variant.equals("read") ? "Kafka source of raw bytes -> discard (chained)"
+                : "Kafka source + parser + router -> discard (chained, no keyBy)");
+        try (BenchCluster c = BenchCluster.start(o, o.workDir.resolve("ingest-" + variant))) {
+            StreamExecutionEnvironment env = c.environment();
+            JobOptions jo = JobOptions.parse("--kafka-bootstrap-servers", kafka.bootstrapServers(), "--kafka-topics",
+                    topic, "--kafka-starting-offsets", "earliest", "--kafka-stop-at-latest", "--kafka-group-id",
+                    "bench-ingest-" + variant, "--parallelism", Integer.toString(o.parallelism));
+            ScoringPipeline.configure(env, jo);
+            String sinkName = "ingest " + variant + ": discard";
+            if (variant.equals("read")) {
+                org.apache.flink.connector.kafka.source.KafkaSource<byte[]> src =
+                        org.apache.flink.connector.kafka.source.KafkaSource.<byte[]>builder()
+                        .setBootstrapServers(kafka.bootstrapServers()).setTopics(topic)
+                        .setGroupId("bench-ingest-read")
+                        .setStartingOffsets(org.apache.flink.connector.kafka.source.enumerator.initializer
+                                .OffsetsInitializer.earliest())
+                        .setBounded(org.apache.flink.connector.kafka.source.enumerator.initializer
+                                .OffsetsInitializer.latest())
+                        .setDeserializer(org.apache.flink.connector.kafka.source.reader.deserializer
+                                .KafkaRecordDeserializationSchema.valueOnly(
+                                        org.apache.kafka.common.serialization.ByteArrayDeserializer.class))
+                        .setProperty("isolation.level", "read_committed")
+                        .build();
+                env.fromSource(src, org.apache.flink.api.common.eventtime.WatermarkStrategy.noWatermarks(),
+                        "raw Kafka read").uid("bench-ingest-read-source")
+                        .sinkTo(new DiscardingSink<>()).uid("bench-ingest-read-discard").name(sinkName);
+            } else {
+                ScoringModel model = ModelLoader.loadDefault();
+                EventParser parser = new EventParser(model, jo.maxRecordBytes, jo.maxDepth);
+                new KafkaEventSource(jo).open(env, parser, ScoringTopology.watermarks(model, jo.idleTimeout))
+                        .process(new RecordRouter()).uid("bench-ingest-parse-router").name("ingest parse: router")
+                        .sinkTo(new DiscardingSink<>()).uid("bench-ingest-parse-discard").name(sinkName);
+            }
+            JobID job = c.submit(env, "pqlscore bench: ingest " + variant);
+            long started = System.nanoTime();
+            String sinkRegex = Pattern.quote(sinkName) + ".*";
+            CpuMeter cpu = new CpuMeter();
+            long first = -1;
+            long done;
+            long deadline = started + o.drainTimeout.toNanos();
+            while (true) {
+                long now = System.nanoTime();
+                long n = c.operatorCount(job, sinkRegex, "numRecordsIn");
+                if (first < 0 && n > 0) {
+                    first = now;
+                    cpu = new CpuMeter();
+                }
+                if (n >= total) {
+                    done = now;
+                    break;
+                }
+                requireMetrics(c, job, started, sinkRegex);
+                JobStatus st = c.status(job);
+                if (st.isGloballyTerminalState()) {
+                    c.checkRunning(job);
+                    throw new IllegalStateException("ingest " + variant + " finished with " + n + " of " + total);
+                }
+                if (now > deadline) {
+                    throw new IllegalStateException("ingest " + variant + " did not finish within " + o.drainTimeout);
+                }
+                Thread.sleep(20);
+            }
+            double sec = (done - first) / 1e9;
+            ObjectNode r = JSON.createObjectNode();
+            r.put("records", total);
+            r.put("seconds", round(sec, 2));
+            r.put("events_per_s", Math.round(total / sec));
+            r.set("cpu", cpu.stop());
+            efficiency(r, total, (ObjectNode) r.get("cpu"));
+            log("ingest '%s': %,d records in %.2f s = %,.0f events/s (%,d per CPU-second of this JVM)", variant, total,
+                    sec, total / sec, r.path("events_per_cpu_s").asLong());
+            return r;
+        }
+    }
+
     static final class FullRun {
         ObjectNode json = JSON.createObjectNode();
         Path savepoint;
@@ -491,8 +633,12 @@ public final class Benchmark {
             long nextLog = System.nanoTime() + 15_000_000_000L;
             long watermark = Long.MIN_VALUE;
             ArrayNode progress = r.putArray("progress");
+            TaskSampler tasks = new TaskSampler();
+            CpuMeter interval = new CpuMeter();
+            long lastIn = 0;
             while (true) {
                 long now = System.nanoTime();
+                tasks.sample(c, job);
                 long in = c.operatorCount(job, Pattern.quote(ROUTER), "numRecordsIn");
                 if (first < 0 && in > 0) {
                     first = now;
@@ -517,11 +663,17 @@ public final class Benchmark {
                     nextLog = now + 15_000_000_000L;
                     double el = (now - first) / 1e9;
                     ObjectNode p = progress.addObject();
+                    ObjectNode cpuNow = interval.stop();
+                    interval = new CpuMeter();
                     p.put("s", round(el, 1));
                     p.put("read", in);
+                    p.put("read_per_s", Math.round((in - lastIn) / cpuNow.path("wall_s").asDouble()));
+                    p.put("this_jvm_cores", cpuNow.path("this_jvm_cores").asDouble());
                     p.put("scorer_watermark", instant(watermark));
-                    log("  ... %.0f s: %,d of %,d records read (%,.0f/s), scorer watermark %s (last event %s)", el, in,
-                            total, in / el, instant(watermark), instant(lastEventTime));
+                    lastIn = in;
+                    log("  ... %.0f s: %,d of %,d records read (%,.0f/s; last 15 s: %,d/s on %.2f cores), scorer "
+                            + "watermark %s (last event %s)", el, in, total, in / el, p.path("read_per_s").asLong(),
+                            p.path("this_jvm_cores").asDouble(), instant(watermark), instant(lastEventTime));
                 }
                 Thread.sleep(100);
             }
@@ -532,6 +684,7 @@ public final class Benchmark {
             r.put("seconds_until_all_read", round((read - first) / 1e9, 2));
             r.set("cpu", cpu.stop());
             efficiency(r, total, (ObjectNode) r.get("cpu"));
+            r.set("tasks", tasks.toJson());
             r.put("transitions", c.sumCounters(job, "pqlscore\\.transitions$"));
             r.put("duplicates_dropped", c.sumCounters(job, "pqlscore\\.duplicates$"));
             r.put("late", c.sumCounters(job, "pqlscore\\.late$"));
@@ -661,12 +814,18 @@ public final class Benchmark {
         result.put("window_s", o.latencyMeasure.toSeconds());
         result.put("checkpoint_interval_ms", o.checkpointInterval.toMillis());
         result.put("auto_watermark_interval_ms", 200);
-        ArrayNode runs = result.putArray("runs");
+        ObjectNode runs = result.putObject("runs");
         int n = 0;
         for (String ooo : o.latencyOoo) {
             ScoringModel model = ooo.equals("model") ? defaultModel : withOutOfOrderness(duration(ooo));
             for (String delivery : o.latencyDelivery) {
-                runs.add(latencyRun(o, kafka, model, ooo, delivery, rate, ++n));
+                ObjectNode r = latencyRun(o, kafka, model, ooo, delivery, rate, ++n);
+                r.put("rate_events_per_s", rate);
+                r.put("accounts", o.latencyAccounts);
+                r.put("warmup_s", o.latencyWarmup.toSeconds());
+                r.put("window_s", o.latencyMeasure.toSeconds());
+                r.put("measured", Instant.now().toString());
+                runs.set(delivery + " ooo=" + model.time().maxOutOfOrdernessMs() + "ms", r);
             }
         }
         return result;
@@ -857,9 +1016,13 @@ public final class Benchmark {
             long read = -1;
             long deadline = submitted + o.drainTimeout.toNanos();
             long nextLog = submitted + 15_000_000_000L;
+            TaskSampler tasks = new TaskSampler();
+            boolean cutShort = false;
+            long in = 0;
             while (!c.status(job).isGloballyTerminalState()) {
                 long now = System.nanoTime();
-                long in = c.operatorCount(job, Pattern.quote(ROUTER), "numRecordsIn");
+                tasks.sample(c, job);
+                in = c.operatorCount(job, Pattern.quote(ROUTER), "numRecordsIn");
                 requireMetrics(c, job, submitted, Pattern.quote(ROUTER));
                 if (first < 0 && in > 0) {
                     first = now;
@@ -867,6 +1030,10 @@ public final class Benchmark {
                 }
                 if (read < 0 && in >= lines) {
                     read = now;
+                }
+                if (o.replayTimeLimit != null && first > 0 && now - first > o.replayTimeLimit.toNanos()) {
+                    cutShort = true;
+                    break;
                 }
                 if (now > deadline) {
                     c.cancel(job);
@@ -881,6 +1048,25 @@ public final class Benchmark {
                 Thread.sleep(100);
             }
             long end = System.nanoTime();
+            if (cutShort) {
+                // --replay-time-limit: the rate of the records read so far (the job scores them a
+                // watermark hop behind), not a finished replay
+                double sec = (end - first) / 1e9;
+                r.put("completed", false);
+                r.put("time_limit_s", o.replayTimeLimit.toSeconds());
+                r.put("records_read", in);
+                r.put("seconds", round(sec, 2));
+                r.put("events_per_s", Math.round(in / sec));
+                r.set("cpu", cpu.stop());
+                efficiency(r, in, (ObjectNode) r.get("cpu"));
+                r.set("tasks", tasks.toJson());
+                c.cancel(job);
+                log("replay cut short by --replay-time-limit: %,d of %,d records read in %.1f s = %,.0f events/s", in,
+                        lines, sec, in / sec);
+                deleteRecursively(outDir);
+                return r;
+            }
+            r.put("completed", true);
             JobResult jr = c.cluster.requestJobResult(job).get();
             if (!jr.isSuccess()) {
                 c.checkRunning(job);
@@ -894,6 +1080,7 @@ public final class Benchmark {
             r.put("transitions", c.sumCounters(job, "pqlscore\\.transitions$"));
             r.set("cpu", cpu.stop());
             efficiency(r, lines, (ObjectNode) r.get("cpu"));
+            r.set("tasks", tasks.toJson());
             r.set("checkpoints", checkpointSummary(c, job));
             log("replay: %,d records in %.1f s = %,.0f events/s (all read after %.1f s; net runtime %.1f s); %,d transitions",
                     lines, s, lines / s, read < 0 ? -1 : (read - first) / 1e9, jr.getNetRuntime() / 1e3,
@@ -1039,21 +1226,23 @@ public final class Benchmark {
         }
         JsonNode l = results.path("latency");
         if (!l.isMissingNode()) {
-            System.out.printf(Locale.ROOT, "latency at %,.0f events/s (%s):%n", l.path("rate_events_per_s").asDouble(),
-                    l.path("rate_source").asText());
+            System.out.printf(Locale.ROOT, "latency (last run at %,.0f events/s: %s):%n",
+                    l.path("rate_events_per_s").asDouble(), l.path("rate_source").asText());
             for (JsonNode r : l.path("runs")) {
-                System.out.printf(Locale.ROOT, "  %-13s out-of-orderness %6d ms: p50 %6d ms, p99 %6d ms over %,d "
-                        + "event-caused transitions (p99 target %d ms: %s)%n", r.path("delivery").asText(),
-                        r.path("max_out_of_orderness_ms").asLong(), r.path("event_caused").path("p50_ms").asLong(),
-                        r.path("event_caused").path("p99_ms").asLong(), r.path("event_caused").path("count").asLong(),
-                        r.path("p99_target_ms").asLong(), met(r.path("p99_target_met")));
+                System.out.printf(Locale.ROOT, "  %-13s out-of-orderness %6d ms, %,.0f events/s: p50 %6d ms, p99 %6d ms "
+                        + "over %,d event-caused transitions (p99 target %d ms: %s)%n", r.path("delivery").asText(),
+                        r.path("max_out_of_orderness_ms").asLong(), r.path("rate_events_per_s").asDouble(),
+                        r.path("event_caused").path("p50_ms").asLong(), r.path("event_caused").path("p99_ms").asLong(),
+                        r.path("event_caused").path("count").asLong(), r.path("p99_target_ms").asLong(),
+                        met(r.path("p99_target_met")));
             }
         }
         JsonNode r = results.path("replay");
         if (!r.isMissingNode()) {
-            System.out.printf(Locale.ROOT, "replay (%,d accounts, %,d records): %,d events/s (%.1f s)%n",
-                    r.path("accounts").asLong(), r.path("records").asLong(), r.path("events_per_s").asLong(),
-                    r.path("seconds").asDouble());
+            System.out.printf(Locale.ROOT, "replay (%,d accounts, %,d records%s): %,d events/s (%.1f s)%n",
+                    r.path("accounts").asLong(), r.path("records").asLong(),
+                    r.path("completed").asBoolean(true) ? "" : ", cut short after " + r.path("records_read").asLong()
+                            + " read", r.path("events_per_s").asLong(), r.path("seconds").asDouble());
         }
     }
 
