@@ -68,6 +68,9 @@ final class BenchCluster implements AutoCloseable {
         m.put("taskmanager.numberOfTaskSlots", Integer.toString(o.parallelism));
         m.put("taskmanager.memory.managed.size", o.managedMemory);
         m.put("io.tmp.dirs", dir.resolve("tmp").toString());
+        // checkpoint statistics fresh within half a second (default 3 s): the benchmark reads them
+        // right after the checkpoints it triggers
+        m.put("rest.cache.checkpoint-statistics.timeout", "500 ms");
         m.put("rest.bind-port", "0");
         m.put("rest.address", "127.0.0.1");
         m.put("rest.bind-address", "127.0.0.1");
