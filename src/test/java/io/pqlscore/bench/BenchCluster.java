@@ -76,6 +76,7 @@ final class BenchCluster implements AutoCloseable {
         m.put("rest.bind-address", "127.0.0.1");
         // restarts would hide a failure inside the timing: a benchmark job fails at once
         m.put("restart-strategy.type", "none");
+        m.putAll(o.flinkSettings);
         conf.addAll(Configuration.fromMap(m));
         return conf;
     }

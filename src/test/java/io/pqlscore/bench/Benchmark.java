@@ -125,6 +125,8 @@ public final class Benchmark {
         Path workDir = Paths.get(System.getProperty("java.io.tmpdir"), "bench-pqlscore");
         Path out = Paths.get("target", "bench");
         Path flinkConf = Paths.get("flink-conf");
+        /** Extra Flink settings over flink-conf/config.yaml and the benchmark's own (--flink-set). */
+        java.util.Map<String, String> flinkSettings = new java.util.LinkedHashMap<>();
         boolean fresh;
         String command;
 
@@ -139,6 +141,8 @@ public final class Benchmark {
                 "                  latency only with out-of-orderness 0s",
                 "Job:     --parallelism N (2) --partitions N (4) --checkpoint-interval D (10s)",
                 "         --checkpoint-min-pause D (0s) --managed-memory SIZE (1g) --flink-conf DIR (flink-conf)",
+                "         --flink-set KEY=VALUE (any Flink setting, repeatable; e.g.",
+                "         execution.buffer-timeout.interval=10ms, pipeline.auto-watermark-interval=50ms)",
                 "Latency: --latency-rate R (default: half the measured full-job rate) --latency-warmup D (20s)",
                 "         --latency-seconds N (120) --latency-delivery at-least-once,exactly-once",
                 "         --latency-ooo 0s,model (out-of-orderness bounds; 'model' = the model's own, 5m)",
@@ -195,6 +199,14 @@ public final class Benchmark {
                     case "--work-dir": o.workDir = Paths.get(need(a, v)); i++; break;
                     case "--out": o.out = Paths.get(need(a, v)); i++; break;
                     case "--flink-conf": o.flinkConf = Paths.get(need(a, v)); i++; break;
+                    case "--flink-set":
+                        int eq = need(a, v).indexOf('=');
+                        if (eq <= 0) {
+                            throw new IllegalArgumentException("--flink-set takes KEY=VALUE, not " + v);
+                        }
+                        o.flinkSettings.put(v.substring(0, eq).trim(), v.substring(eq + 1).trim());
+                        i++;
+                        break;
                     default: throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
                 }
             }
@@ -233,6 +245,8 @@ public final class Benchmark {
             n.put("checkpoint_min_pause_ms", checkpointMinPause.toMillis());
             n.put("managed_memory", managedMemory);
             n.put("seed", seed);
+            ObjectNode f = n.putObject("flink_set");
+            flinkSettings.forEach(f::put);
             return n;
         }
     }
@@ -826,7 +840,6 @@ public final class Benchmark {
         result.put("warmup_s", o.latencyWarmup.toSeconds());
         result.put("window_s", o.latencyMeasure.toSeconds());
         result.put("checkpoint_interval_ms", o.checkpointInterval.toMillis());
-        result.put("auto_watermark_interval_ms", 200);
         ObjectNode runs = result.putObject("runs");
         int n = 0;
         for (String ooo : o.latencyOoo) {
@@ -838,7 +851,10 @@ public final class Benchmark {
                 r.put("warmup_s", o.latencyWarmup.toSeconds());
                 r.put("window_s", o.latencyMeasure.toSeconds());
                 r.put("measured", Instant.now().toString());
-                runs.set(delivery + " ooo=" + model.time().maxOutOfOrdernessMs() + "ms", r);
+                ObjectNode f = r.putObject("flink_set");
+                o.flinkSettings.forEach(f::put);
+                runs.set(delivery + " ooo=" + model.time().maxOutOfOrdernessMs() + "ms" + (o.flinkSettings.isEmpty()
+                        ? "" : " " + o.flinkSettings), r);
             }
         }
         return result;
@@ -872,6 +888,10 @@ public final class Benchmark {
         r.put("max_out_of_orderness_ms", oooMs);
         r.put("model", ooo.equals("model") ? "default" : "default with max-out-of-orderness " + ooo);
         try (BenchCluster c = BenchCluster.start(o, o.workDir.resolve("latency-" + n))) {
+            r.put("auto_watermark_interval_ms",
+                    c.conf.get(org.apache.flink.configuration.PipelineOptions.AUTO_WATERMARK_INTERVAL).toMillis());
+            r.put("buffer_timeout_ms",
+                    c.conf.get(org.apache.flink.configuration.ExecutionOptions.BUFFER_TIMEOUT).toMillis());
             StreamExecutionEnvironment env = c.environment();
             JobOptions jo = JobOptions.parse("--kafka-bootstrap-servers", kafka.bootstrapServers(), "--kafka-topics", in,
                     "--kafka-starting-offsets", "earliest", "--kafka-group-id", "bench-latency-" + n,
