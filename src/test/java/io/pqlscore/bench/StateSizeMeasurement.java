@@ -271,7 +271,7 @@ public final class StateSizeMeasurement {
      * {@code InMemoryReporter#findMetrics}: it fails on the identical identifiers a chain's head
      * operator and its task share (e.g. numRecordsIn).
      */
-    private static List<Metric> metrics(InMemoryReporter reporter, JobID job, String regex) {
+    static List<Metric> metrics(InMemoryReporter reporter, JobID job, String regex) {
         Pattern p = Pattern.compile(regex);
         String id = job.toString();
         List<Metric> found = new ArrayList<>();
@@ -288,7 +288,7 @@ public final class StateSizeMeasurement {
         return found;
     }
 
-    private static long sumCounters(InMemoryReporter reporter, JobID job, String regex) {
+    static long sumCounters(InMemoryReporter reporter, JobID job, String regex) {
         long sum = 0;
         for (Metric m : metrics(reporter, job, regex)) {
             if (m instanceof Counter) {
@@ -298,7 +298,7 @@ public final class StateSizeMeasurement {
         return sum;
     }
 
-    private static double maxGauge(InMemoryReporter reporter, JobID job, String regex) {
+    static double maxGauge(InMemoryReporter reporter, JobID job, String regex) {
         double max = 0;
         for (Metric m : metrics(reporter, job, regex)) {
             if (m instanceof Gauge && ((Gauge<?>) m).getValue() instanceof Number) {
@@ -311,7 +311,7 @@ public final class StateSizeMeasurement {
         return max;
     }
 
-    private static long minGauge(InMemoryReporter reporter, JobID job, String regex) {
+    static long minGauge(InMemoryReporter reporter, JobID job, String regex) {
         long min = Long.MAX_VALUE;
         boolean any = false;
         for (Metric m : metrics(reporter, job, regex)) {
@@ -434,7 +434,12 @@ public final class StateSizeMeasurement {
         analyse(savepointDir, ModelLoader.loadDefault(), stats, parallelism, watermark);
     }
 
-    private static void analyse(Path savepointDir, ScoringModel model, SyntheticEvents.Stats stats, int parallelism,
+    /**
+     * Reads a canonical savepoint of the job, prints the per-operator and per-state tables and
+     * returns the totals (the benchmark, {@link Benchmark}, records them). Entries of
+     * {@link SyntheticEvents#TAIL_ACCOUNT} are left out of every number.
+     */
+    static Summary analyse(Path savepointDir, ScoringModel model, SyntheticEvents.Stats stats, int parallelism,
             long watermark) throws Exception {
         CheckpointMetadata metadata;
         try (InputStream in = Files.newInputStream(savepointDir.resolve("_metadata"))) {
@@ -482,7 +487,7 @@ public final class StateSizeMeasurement {
         System.out.printf("operator uids: %d of %d operators carry their uid in the savepoint metadata; %d match the "
                 + "OperatorID hashed from a uid of the job (StreamGraphHasherV2), with no disagreement unless flagged%n",
                 fromMetadata, reports.size(), byHashToo);
-        print(reports, stats, parallelism, savepointDir, watermark);
+        return print(reports, stats, parallelism, savepointDir, watermark);
     }
 
     private static long size(Collection<? extends StateObject> handles) {
@@ -614,7 +619,17 @@ public final class StateSizeMeasurement {
     // ---------------------------------------------------------------------------------------
     // Printing
 
-    private static void print(List<OperatorReport> reports, SyntheticEvents.Stats stats, int parallelism,
+    /** What {@link #analyse} found, in bytes: the whole savepoint on disk and each operator's state. */
+    static final class Summary {
+        long onDisk;
+        long total;
+        /** Tail account excluded; operators without state left out; largest first. */
+        final Map<String, Long> byOperator = new LinkedHashMap<>();
+        /** Distinct keys (accounts, (account, user), or (entity, metric)) with state, per operator. */
+        final Map<String, Integer> keysByOperator = new LinkedHashMap<>();
+    }
+
+    private static Summary print(List<OperatorReport> reports, SyntheticEvents.Stats stats, int parallelism,
             Path savepointDir, long watermark) throws IOException {
         long onDisk;
         try (Stream<Path> files = Files.walk(savepointDir)) {
@@ -718,6 +733,16 @@ public final class StateSizeMeasurement {
                 + "(account, user), or for usage patterns an (entity, metric) pair; bytes/account and bytes/user "
                 + "divide the total by all accounts / identified users of the input; timers are RocksDB timers, "
                 + "part of keyed state)");
+        Summary summary = new Summary();
+        summary.onDisk = onDisk;
+        summary.total = sum;
+        for (OperatorReport r : reports) {
+            if (r.total > 0) {
+                summary.byOperator.put(r.uid, r.total);
+                summary.keysByOperator.put(r.uid, r.bytesPerKey.size());
+            }
+        }
+        return summary;
     }
 
     private static String label(long bucket) {
