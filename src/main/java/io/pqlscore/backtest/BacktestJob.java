@@ -160,10 +160,13 @@ public final class BacktestJob {
                 reporter.setDaemon(true);
                 reporter.start();
             }
-            try (CloseableIterator<AccountSummary> i = it) {
-                while (i.hasNext()) {
-                    run.accounts.add(i.next());
+            try {
+                while (it.hasNext()) {
+                    run.accounts.add(it.next());
                 }
+            } catch (RuntimeException e) {
+                it.close(); // cancels the job; a drained iterator needs no close (the job has ended)
+                throw e;
             }
             JobExecutionResult result = client.getJobExecutionResult().get();
             run.seconds = (System.nanoTime() - t0) / 1e9;
@@ -208,16 +211,27 @@ public final class BacktestJob {
     private static void report(Settings s, String label, ProgressTap.Live live, long totalBytes, long t0) {
         long every = Math.max(100, s.progressEvery.toMillis());
         boolean announcedEnd = false;
+        long startedAt = 0; // when the first records were seen: job start-up is not reading speed
+        long recordsThen = 0;
+        long bytesThen = 0;
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(every);
             } catch (InterruptedException e) {
                 return;
             }
-            double secs = (System.nanoTime() - t0) / 1e9;
+            long now = System.nanoTime();
+            double secs = (now - t0) / 1e9;
             long records = live.records();
             long bytes = live.bytes();
-            double rate = records / Math.max(secs, 1e-9);
+            if (startedAt == 0 && records > 0) {
+                startedAt = now;
+                recordsThen = records;
+                bytesThen = bytes;
+            }
+            double reading = startedAt == 0 ? 0 : (now - startedAt) / 1e9;
+            double rate = reading > 0 ? (records - recordsThen) / reading : 0;
+            double byteRate = reading > 0 ? (bytes - bytesThen) / reading : 0;
             if (totalBytes > 0 && bytes >= totalBytes) {
                 if (!announcedEnd) {
                     announcedEnd = true;
@@ -228,8 +242,9 @@ public final class BacktestJob {
                 }
             } else {
                 double frac = totalBytes > 0 ? (double) bytes / totalBytes : 0;
-                String eta = frac > 0.005 ? ", about " + duration(secs * (1 - frac) / frac) + " left" : "";
-                s.progress.printf(Locale.ROOT, "[%s] %,d records, %s of %s (%.1f %%), %s, %,.0f records/s%s%n", label,
+                String eta = byteRate > 0 && totalBytes > bytes
+                        ? ", input read in about " + duration((totalBytes - bytes) / byteRate) : "";
+                s.progress.printf(Locale.ROOT, "[%s] %,d records read, %s of %s (%.1f %%), %s, %,.0f records/s%s%n", label,
                         records, size(bytes), size(totalBytes), 100 * frac, duration(secs), rate, eta);
             }
             s.progress.flush();
