@@ -103,6 +103,12 @@ public final class Backtest {
 
     /** The command; returns its exit code. The report's paths and headline go to {@code out}, progress to {@code err}. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, null);
+    }
+
+    /** The command on a given environment (tests: a shared MiniCluster); null: a local MiniCluster per run. */
+    static int run(String[] args, PrintStream out, PrintStream err,
+            java.util.function.Supplier<org.apache.flink.streaming.api.environment.StreamExecutionEnvironment> environment) {
         for (String a : args) {
             if (a.equals("--help") || a.equals("-h")) {
                 out.print(USAGE);
@@ -127,7 +133,7 @@ public final class Backtest {
             return 2;
         }
         try {
-            Result result = backtest(o, models, outcomes, o.quiet ? null : err);
+            Result result = backtest(o, models, outcomes, o.quiet ? null : err, environment);
             Path dir = Paths.get(o.out);
             Files.createDirectories(dir);
             String json = json(result);
@@ -256,10 +262,12 @@ public final class Backtest {
     }
 
     /** Runs every model over the history (one after the other) and computes the report. */
-    static Result backtest(Options o, List<ScoringModel> models, Outcomes outcomes, PrintStream progress) throws Exception {
+    static Result backtest(Options o, List<ScoringModel> models, Outcomes outcomes, PrintStream progress,
+            java.util.function.Supplier<org.apache.flink.streaming.api.environment.StreamExecutionEnvironment> environment)
+            throws Exception {
         BacktestReport.Settings settings = new BacktestReport.Settings(o.onlyClosed, o.targetPrecision, o.targetWeeklyLeads);
         BacktestJob.Settings job = new BacktestJob.Settings().parallelism(o.parallelism).stateBackend(o.stateBackend)
-                .progress(progress, o.progressInterval);
+                .progress(progress, o.progressInterval).environment(environment);
         List<String> labels = labels(models, o.models);
         List<BacktestJob.ModelRun> runs = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {

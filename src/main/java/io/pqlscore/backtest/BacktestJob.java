@@ -73,6 +73,8 @@ public final class BacktestJob {
         /** Where progress lines go; null: nowhere. */
         public PrintStream progress;
         public Duration progressEvery = Duration.ofSeconds(10);
+        /** Where the job runs: by default a fresh local MiniCluster per run ({@link #environment}); tests share one. */
+        public java.util.function.Supplier<StreamExecutionEnvironment> environment;
 
         public Settings parallelism(int p) {
             this.parallelism = p;
@@ -81,6 +83,11 @@ public final class BacktestJob {
 
         public Settings stateBackend(String b) {
             this.stateBackend = b;
+            return this;
+        }
+
+        public Settings environment(java.util.function.Supplier<StreamExecutionEnvironment> env) {
+            this.environment = env;
             return this;
         }
 
@@ -130,7 +137,7 @@ public final class BacktestJob {
             args.add(in);
         }
         JobOptions options = JobOptions.parse(args.toArray(new String[0]));
-        StreamExecutionEnvironment env = environment(settings);
+        StreamExecutionEnvironment env = settings.environment != null ? settings.environment.get() : environment(settings);
         String runId = UUID.randomUUID().toString();
         ProgressTap.Live live = ProgressTap.register(runId);
         try {
@@ -240,6 +247,8 @@ public final class BacktestJob {
                 } else {
                     s.progress.printf(Locale.ROOT, "[%s] finishing, %s%n", label, duration(secs));
                 }
+            } else if (records == 0) {
+                s.progress.printf(Locale.ROOT, "[%s] starting the job, %s%n", label, duration(secs));
             } else {
                 double frac = totalBytes > 0 ? (double) bytes / totalBytes : 0;
                 String eta = byteRate > 0 && totalBytes > bytes

@@ -43,6 +43,12 @@ public final class BacktestReport {
     /** Expected count below which a signal is "too rare to tell". */
     static final double MIN_EXPECTED = 5;
     static final double Z_95 = 1.959964;
+    /**
+     * A significant signal is "predictive" only with a lift of at least this (or "negative" at most
+     * its inverse); below it the difference is real but too small to act on: "weak". Large
+     * histories make tiny differences significant.
+     */
+    static final double MIN_LIFT = 1.2;
 
     private BacktestReport() {}
 
@@ -473,9 +479,9 @@ public final class BacktestReport {
                     verdict = "fires for almost all";
                 } else {
                     if (z != null && z >= Z_95) {
-                        verdict = "predictive";
+                        verdict = lift != null && lift >= MIN_LIFT ? "predictive" : "weak";
                     } else if (z != null && z <= -Z_95) {
-                        verdict = "negative";
+                        verdict = lift != null && lift <= 1 / MIN_LIFT ? "negative" : "weak";
                     } else {
                         verdict = "noise";
                     }

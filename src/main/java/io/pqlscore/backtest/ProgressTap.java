@@ -31,7 +31,9 @@ public class ProgressTap extends RichMapFunction<ParsedRecord, ParsedRecord> {
     public static final String LAST_EVENT = "backtest.last-event-time";
 
     private static final Map<String, Live> LIVE = new ConcurrentHashMap<>();
+    /** The live counters are updated every this many records, or after a quarter second. */
     private static final int FLUSH_EVERY = 4096;
+    private static final long FLUSH_NANOS = 250_000_000L;
 
     /** The live counters of one run. */
     public static final class Live {
@@ -67,6 +69,7 @@ public class ProgressTap extends RichMapFunction<ParsedRecord, ParsedRecord> {
     private transient Live live;
     private transient long pendingRecords;
     private transient long pendingBytes;
+    private transient long lastFlush;
 
     public ProgressTap(String runId) {
         this.runId = runId;
@@ -104,13 +107,14 @@ public class ProgressTap extends RichMapFunction<ParsedRecord, ParsedRecord> {
         bytes.add(size);
         pendingRecords++;
         pendingBytes += size;
-        if (pendingRecords >= FLUSH_EVERY) {
+        if (pendingRecords >= FLUSH_EVERY || (pendingRecords & 255) == 1 && System.nanoTime() - lastFlush > FLUSH_NANOS) {
             flush();
         }
         return r;
     }
 
     private void flush() {
+        lastFlush = System.nanoTime();
         if (live != null) {
             live.records.add(pendingRecords);
             live.bytes.add(pendingBytes);

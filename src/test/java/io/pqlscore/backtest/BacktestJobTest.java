@@ -29,7 +29,10 @@ import java.util.TreeMap;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.BeforeAll;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,6 +42,11 @@ import org.junit.jupiter.api.io.TempDir;
  * A generated history of 60 accounts over two weeks (about 20,000 records), three small job runs.
  */
 class BacktestJobTest {
+    /** One MiniCluster for the class (a local environment per run would start one per job). */
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
     @TempDir
     static Path dir;
     static Path events;
@@ -64,6 +72,7 @@ class BacktestJobTest {
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         BacktestJob.ModelRun run = BacktestJob.run(model, "default v1", "classpath:/models/default.yaml",
                 List.of(events.toString()), outcomes, new BacktestJob.Settings().parallelism(2)
+                        .environment(StreamExecutionEnvironment::getExecutionEnvironment)
                         .progress(new PrintStream(progress, true, StandardCharsets.UTF_8), java.time.Duration.ofMillis(200)));
         assertThat(progress.toString(StandardCharsets.UTF_8)).contains("[default v1] done: ").contains(" records in ");
         assertThat(run.records).isGreaterThan(5_000);

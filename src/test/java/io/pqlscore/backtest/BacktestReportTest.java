@@ -288,6 +288,24 @@ class BacktestReportTest {
         assertThat(r.signals()).hasSize(MODEL.signals().size());
     }
 
+    @Test
+    void aSignificantButSmallDifferenceIsWeakNotPredictive() {
+        // 2,000 winners and 18,000 others: a signal firing for 60 % of winners and 55 % of the rest
+        List<AccountSummary> a = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            boolean won = i < 2_000;
+            AccountSummary s = account(String.format("w%05d", i), won ? "won" : null, 30, 10, -1, 10);
+            if (won ? i < 1_200 : i < 2_000 + 9_900) {
+                fire(s, 7);
+            }
+            a.add(s);
+        }
+        SignalRow pricing = signal(report(a, BacktestReport.Settings.defaults()), "pricing_page");
+        assertThat(pricing.z()).isGreaterThan(4.0);
+        assertThat(pricing.lift()).isCloseTo(1.08, within(0.01));
+        assertThat(pricing.verdict()).isEqualTo("weak");
+    }
+
     static TierRow tier(Report r, String kind, String tier) {
         return r.tiers().stream().filter(t -> t.kind().equals(kind) && t.tier().equals(tier)).findFirst().orElseThrow();
     }
