@@ -5,8 +5,6 @@ import io.pqlscore.model.ScoringModel;
 import io.pqlscore.scoring.CurrentScore;
 import io.pqlscore.scoring.Transition;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -40,8 +38,6 @@ public class OutcomeAggregator extends KeyedProcessFunction<String, CurrentScore
 
     private transient ValueState<AccountAgg> account;
     private transient MapState<String, UserAgg> users;
-    private transient Map<String, Integer> pqlIndex;
-    private transient Map<String, Integer> pqaIndex;
 
     public OutcomeAggregator(ScoringModel model, Outcomes outcomes) {
         this.outcomes = outcomes;
@@ -86,17 +82,16 @@ public class OutcomeAggregator extends KeyedProcessFunction<String, CurrentScore
                 TypeInformation.of(AccountAgg.class)));
         users = getRuntimeContext().getMapState(new MapStateDescriptor<>("backtest-users", Types.STRING,
                 TypeInformation.of(UserAgg.class)));
-        pqlIndex = index(pqlTiers);
-        pqaIndex = index(pqaTiers);
     }
 
-    private static Map<String, Integer> index(String[] tiers) {
-        Map<String, Integer> m = new HashMap<>();
-        m.put(ScoreScale.NONE, 0);
+    /** 1-based index of a tier name, 0 for {@code none} (a scan: a scale has a handful of tiers). */
+    static int tierIndex(String[] tiers, String tier) {
         for (int i = 0; i < tiers.length; i++) {
-            m.put(tiers[i], i + 1);
+            if (tiers[i].equals(tier)) {
+                return i + 1;
+            }
         }
-        return m;
+        return 0;
     }
 
     @Override
@@ -122,7 +117,7 @@ public class OutcomeAggregator extends KeyedProcessFunction<String, CurrentScore
             }
         }
         if (Transition.PQA.equals(s.kind)) {
-            a.maxScore = fold(s, pqaIndex, beforeClose, a.maxScore, a.tierAt, a.tierAfterClose);
+            a.maxScore = fold(s, pqaTiers, beforeClose, a.maxScore, a.tierAt, a.tierAfterClose);
         } else {
             UserAgg u = users.get(s.userId);
             if (u == null) {
@@ -130,17 +125,16 @@ public class OutcomeAggregator extends KeyedProcessFunction<String, CurrentScore
                 u.tierAt = never(pqlTiers.length);
                 u.tierAfterClose = new boolean[pqlTiers.length];
             }
-            u.maxScore = fold(s, pqlIndex, beforeClose, u.maxScore, u.tierAt, u.tierAfterClose);
+            u.maxScore = fold(s, pqlTiers, beforeClose, u.maxScore, u.tierAt, u.tierAfterClose);
             users.put(s.userId, u);
         }
         account.update(a);
     }
 
     /** Folds one record into an entity's max score and first-reach times; returns the new max. */
-    private static double fold(CurrentScore s, Map<String, Integer> index, boolean beforeClose, double max,
+    private static double fold(CurrentScore s, String[] tiers, boolean beforeClose, double max,
             long[] tierAt, boolean[] tierAfterClose) {
-        Integer tier = index.get(s.tier);
-        int t = tier == null ? 0 : tier;
+        int t = tierIndex(tiers, s.tier);
         if (beforeClose) {
             for (int k = 0; k < t; k++) {
                 if (tierAt[k] == AccountSummary.NEVER) {

@@ -104,6 +104,9 @@ class HtmlReportTest {
 
     @Test
     void chromiumDrawsEveryChart() throws Exception {
+        if (System.getenv("PQLSCORE_REQUIRE_CHROMIUM") != null) {
+            assertThat(CHROMIUM).as("PQLSCORE_REQUIRE_CHROMIUM is set (.ci/run) but Chromium is missing").isExecutable();
+        }
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM), "headless Chromium not installed at " + CHROMIUM
                 + " (Debian: apt-get install chromium; .ci/run installs it): the page is not rendered");
         Backtest.Result r = twoModels("baseline v1");
