@@ -87,6 +87,23 @@ class BacktestCommandTest {
     }
 
     @Test
+    void theReadmeNamesEveryOption() throws Exception {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        int at = readme.indexOf("## Backtest and calibration");
+        assertThat(at).as("README section").isGreaterThanOrEqualTo(0);
+        String section = readme.substring(at, readme.indexOf("\n## ", at + 5));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(--[a-z][a-z-]+)").matcher(Backtest.USAGE);
+        java.util.Set<String> options = new java.util.TreeSet<>();
+        while (m.find()) {
+            options.add(m.group(1));
+        }
+        assertThat(options).hasSizeGreaterThan(10);
+        for (String o : options) {
+            assertThat(section).as("README's backtest section names " + o).contains("`" + o);
+        }
+    }
+
+    @Test
     void refusals() throws Exception {
         Path events = dir.resolve("e.jsonl");
         Files.writeString(events, "{}\n");
