@@ -181,6 +181,11 @@ public final class BacktestJob {
                 reporter.interrupt();
                 reporter.join(1000);
             }
+            long emitted = longAcc(result, OutcomeAggregator.SUMMARIES, -1);
+            if (emitted != run.accounts.size()) {
+                throw new IllegalStateException("the job summarised " + emitted + " accounts but " + run.accounts.size()
+                        + " summaries arrived: run the backtest again");
+            }
             run.label = label;
             run.model = model;
             run.modelSource = modelSource;
@@ -253,8 +258,9 @@ public final class BacktestJob {
                 double frac = totalBytes > 0 ? (double) bytes / totalBytes : 0;
                 String eta = byteRate > 0 && totalBytes > bytes
                         ? ", input read in about " + duration((totalBytes - bytes) / byteRate) : "";
-                s.progress.printf(Locale.ROOT, "[%s] %,d records read, %s of %s (%.1f %%), %s, %,.0f records/s%s%n", label,
-                        records, size(bytes), size(totalBytes), 100 * frac, duration(secs), rate, eta);
+                String speed = rate > 0 ? String.format(Locale.ROOT, ", %,.0f records/s", rate) : "";
+                s.progress.printf(Locale.ROOT, "[%s] %,d records read, %s of %s (%.1f %%), %s%s%s%n", label,
+                        records, size(bytes), size(totalBytes), 100 * frac, duration(secs), speed, eta);
             }
             s.progress.flush();
         }

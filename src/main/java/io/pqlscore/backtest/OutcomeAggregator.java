@@ -5,6 +5,7 @@ import io.pqlscore.model.ScoringModel;
 import io.pqlscore.scoring.CurrentScore;
 import io.pqlscore.scoring.Transition;
 import java.util.Arrays;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -31,6 +32,9 @@ import org.apache.flink.util.Collector;
 public class OutcomeAggregator extends KeyedProcessFunction<String, CurrentScore, AccountSummary> {
     private static final long serialVersionUID = 1L;
 
+    /** Accumulator: summaries emitted, so the client can check it received every one. */
+    public static final String SUMMARIES = "backtest.summaries";
+
     private final Outcomes outcomes;
     private final String[] pqlTiers;
     private final String[] pqaTiers;
@@ -38,6 +42,7 @@ public class OutcomeAggregator extends KeyedProcessFunction<String, CurrentScore
 
     private transient ValueState<AccountAgg> account;
     private transient MapState<String, UserAgg> users;
+    private transient LongCounter emitted;
 
     public OutcomeAggregator(ScoringModel model, Outcomes outcomes) {
         this.outcomes = outcomes;
@@ -82,6 +87,8 @@ public class OutcomeAggregator extends KeyedProcessFunction<String, CurrentScore
                 TypeInformation.of(AccountAgg.class)));
         users = getRuntimeContext().getMapState(new MapStateDescriptor<>("backtest-users", Types.STRING,
                 TypeInformation.of(UserAgg.class)));
+        emitted = new LongCounter();
+        getRuntimeContext().addAccumulator(SUMMARIES, emitted);
     }
 
     /** 1-based index of a tier name, 0 for {@code none} (a scan: a scale has a handful of tiers). */
@@ -198,6 +205,7 @@ public class OutcomeAggregator extends KeyedProcessFunction<String, CurrentScore
         Arrays.sort(r.userMaxScores);
         r.users = count;
         out.collect(r);
+        emitted.add(1L);
         account.clear();
         users.clear();
     }
