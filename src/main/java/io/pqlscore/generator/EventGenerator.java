@@ -145,6 +145,16 @@ public final class EventGenerator {
         s.bad = it.bad;
         s.accountsSeen = it.accountsSeen;
         s.usersSeen = it.usersSeen;
+        if (config.outcomes() != null) {
+            io.pqlscore.backtest.Outcomes o = io.pqlscore.backtest.Outcomes.of(config.outcomes(), it.outcomes());
+            java.nio.file.Path file = java.nio.file.Paths.get(config.outcomes());
+            if (file.getParent() != null) {
+                java.nio.file.Files.createDirectories(file.getParent());
+            }
+            java.nio.file.Files.writeString(file, o.toCsv(), java.nio.charset.StandardCharsets.UTF_8);
+            s.outcomesWon = o.won();
+            s.outcomesLost = o.lost();
+        }
         s.elapsedNanos = System.nanoTime() - t0;
         return s;
     }
@@ -184,6 +194,9 @@ public final class EventGenerator {
         public long elapsedNanos;
         /** Why it ended before the records ran out, or null. */
         public String stoppedBy;
+        /** With --outcomes: the won and lost accounts written; -1 without. */
+        public int outcomesWon = -1;
+        public int outcomesLost = -1;
 
         public double recordsPerSecond() {
             return elapsedNanos == 0 ? 0 : records * 1e9 / elapsedNanos;
@@ -196,7 +209,8 @@ public final class EventGenerator {
             return String.format(Locale.ROOT, "%,d records (%,d valid, %,d duplicates, %,d bad) from %,d of %,d accounts "
                     + "and %,d of %,d users; %s; %.1f s, %,.0f records/s%s", records, valid, duplicates, bad,
                     accountsSeen, accounts, usersSeen, users, span, elapsedNanos / 1e9, recordsPerSecond(),
-                    stoppedBy == null ? "" : "; stopped by " + stoppedBy);
+                    stoppedBy == null ? "" : "; stopped by " + stoppedBy)
+                    + (outcomesWon < 0 ? "" : String.format(Locale.ROOT, "; outcomes: %,d won, %,d lost", outcomesWon, outcomesLost));
         }
     }
 

@@ -2,9 +2,11 @@ package io.pqlscore.generator;
 
 import io.pqlscore.generator.GeneratedRecord.Kind;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 
@@ -131,6 +133,8 @@ final class EventStream implements Iterator<GeneratedRecord> {
     private final int[] churnDay;
     private final int[] convertDay;
     private final int[] abandonDay;
+    /** Event time of the account's checkout (completed or abandoned), 0 before it is generated. */
+    private final long[] checkoutAt;
     private final byte[] plan;
     private final byte[] origPlan;
     private final byte[] industry;
@@ -218,6 +222,7 @@ final class EventStream implements Iterator<GeneratedRecord> {
         churnDay = new int[n];
         convertDay = new int[n];
         abandonDay = new int[n];
+        checkoutAt = new long[n];
         plan = new byte[n];
         origPlan = new byte[n];
         industry = new byte[n];
@@ -432,6 +437,36 @@ final class EventStream implements Iterator<GeneratedRecord> {
         } else {
             popOpen();
         }
+    }
+
+    // ==== ground truth for backtests ====
+
+    /**
+     * The CRM outcomes the simulation implies for the accounts generated so far, for backtests
+     * ({@code --outcomes}): an account that converts is won at its checkout (estimated at 15:00 UTC
+     * of its conversion day when the checkout lies beyond the generated records); one that starts
+     * a checkout and abandons it is lost a week after; a trial account that churns is lost on the
+     * day it churns (often after the last generated record: deals close after the history ends).
+     * Free and pro accounts that never reach a checkout have no outcome. Draws no random numbers,
+     * so the records are the same with or without it.
+     */
+    List<io.pqlscore.backtest.Outcomes.Row> outcomes() {
+        List<io.pqlscore.backtest.Outcomes.Row> rows = new ArrayList<>();
+        for (int a = 0; a < n; a++) {
+            if (!accountSeen[a]) {
+                continue;
+            }
+            if (convertDay[a] != Integer.MIN_VALUE) {
+                long at = checkoutAt[a] != 0 ? checkoutAt[a] : day0 + convertDay[a] * DAY + 15 * HOUR;
+                rows.add(new io.pqlscore.backtest.Outcomes.Row(accountIds[a], true, at));
+            } else if (abandonDay[a] != Integer.MIN_VALUE) {
+                long at = checkoutAt[a] != 0 ? checkoutAt[a] : day0 + abandonDay[a] * DAY + 15 * HOUR;
+                rows.add(new io.pqlscore.backtest.Outcomes.Row(accountIds[a], false, at + 7 * DAY));
+            } else if (origPlan[a] == TRIAL && churnDay[a] < Integer.MAX_VALUE / 2) {
+                rows.add(new io.pqlscore.backtest.Outcomes.Row(accountIds[a], false, day0 + churnDay[a] * DAY));
+            }
+        }
+        return rows;
     }
 
     // ==== the daily schedule ====
@@ -664,6 +699,9 @@ final class EventStream implements Iterator<GeneratedRecord> {
                 return;
             }
             case CHECKOUT: {
+                if (checkoutAt[a] == 0) {
+                    checkoutAt[a] = t;
+                }
                 track(s, t, a, u, "Checkout Started");
                 boolean annual = rnd.nextBoolean();
                 prop("plan").append("\"pro\",\"billing_cycle\":\"").append(annual ? "annual" : "monthly")

@@ -46,6 +46,7 @@ public final class GeneratorConfig {
     private double rate;
     private long seed = DEFAULT_SEED;
     private String out;
+    private String outcomes;
     private String kafkaBootstrapServers;
     private String topic;
     private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
@@ -238,6 +239,17 @@ public final class GeneratorConfig {
         return out;
     }
 
+    /** Where to write the accounts' closed outcomes (CSV) for backtests, or null. */
+    public String outcomes() {
+        return outcomes;
+    }
+
+    public GeneratorConfig outcomes(String file) {
+        require(file != null && !file.isBlank(), "--outcomes needs a file name");
+        this.outcomes = file;
+        return this;
+    }
+
     public String kafkaBootstrapServers() {
         return kafkaBootstrapServers;
     }
@@ -328,6 +340,10 @@ public final class GeneratorConfig {
             "  --kafka-bootstrap-servers HOSTS --topic TOPIC",
             "                          to Kafka: key = account id, acks=all, idempotent",
             "  --kafka-property K=V    extra producer property (repeatable)",
+            "  --outcomes FILE         also write the generated accounts' closed outcomes as CSV",
+            "                          (account_id,outcome,closed_at) for the backtest: converting",
+            "                          accounts won at their checkout, abandoned checkouts and",
+            "                          churned trials lost",
             "Other:",
             "  --quiet                 no progress or summary on standard error",
             "  --help                  this text",
@@ -386,6 +402,7 @@ public final class GeneratorConfig {
                 case "rate": c.rate(doubleValue(name, value)); break;
                 case "seed": c.seed(longValue(name, value)); break;
                 case "out": c.out(value); break;
+                case "outcomes": c.outcomes(value); break;
                 case "kafka-bootstrap-servers": c.kafkaBootstrapServers(value); break;
                 case "topic": c.topic(value); break;
                 case "kafka-property":

@@ -21,12 +21,22 @@ public final class ScoringPipeline {
     private final ScoringModel model;
     private final EventSource source;
     private final ScoringSinks sinks;
+    private boolean signalPointsInScores;
 
     public ScoringPipeline(JobOptions options, ScoringModel model, EventSource source, ScoringSinks sinks) {
         this.options = options;
         this.model = model;
         this.source = source;
         this.sinks = sinks;
+    }
+
+    /**
+     * The backtest's only change to the job: current scores also carry each signal's points
+     * ({@link ScoreEngine#withSignalPointsInScores}). Same operators, same transitions.
+     */
+    public ScoringPipeline withSignalPointsInScores() {
+        this.signalPointsInScores = true;
+        return this;
     }
 
     /** Adds the job to {@code env} and returns its streams (also attached to the sinks). */
@@ -37,6 +47,9 @@ public final class ScoringPipeline {
         DataStream<ParsedRecord> records = source.open(env, parser,
                 ScoringTopology.watermarks(model, options.idleTimeout));
         ScoreEngine engine = new ScoreEngine(model, options.topSignals, System::currentTimeMillis);
+        if (signalPointsInScores) {
+            engine.withSignalPointsInScores();
+        }
         ScoringStreams streams = ScoringTopology.defineWorkflow(records, engine, options.dedupePurgeGranularity);
         if (sinks != null) {
             sinks.attach(streams);

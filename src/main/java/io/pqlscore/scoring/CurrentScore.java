@@ -15,6 +15,11 @@ public class CurrentScore {
     public double[] breakdownPoints;
     /** True when the entity was forgotten (retention) at {@code asOf}. */
     public boolean forgotten;
+    /**
+     * Each signal's points at {@code asOf}, in the model's signal order; only from an engine made
+     * {@link ScoreEngine#withSignalPointsInScores() for a backtest}, else null (never written out).
+     */
+    public double[] signalPoints;
 
     public CurrentScore() {}
 }

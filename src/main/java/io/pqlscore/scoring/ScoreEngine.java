@@ -52,6 +52,8 @@ public final class ScoreEngine implements Serializable {
     private final long interval;
     private final long retention;
     private final int layout;
+    /** Backtests only ({@code io.pqlscore.backtest}): current scores also carry each signal's points. */
+    private boolean signalPointsInScores;
 
     /** Wall clock for {@code emitted_at}; serializable so the engine can travel in a job graph. */
     public interface WallClock extends Serializable {
@@ -95,6 +97,16 @@ public final class ScoreEngine implements Serializable {
 
     public ScoringModel model() {
         return model;
+    }
+
+    /**
+     * Makes every current-score record also carry each signal's points ({@link
+     * CurrentScore#signalPoints}), for the backtest's per-signal analysis. The streaming job never
+     * sets it: its outputs and records stay as they are.
+     */
+    public ScoreEngine withSignalPointsInScores() {
+        this.signalPointsInScores = true;
+        return this;
     }
 
     // ---------------------------------------------------------------- records
@@ -692,6 +704,9 @@ public final class ScoreEngine implements Serializable {
         cs.modelVersion = model.version();
         cs.breakdownCategories = categories.clone();
         cs.breakdownPoints = breakdown(perSignal);
+        if (signalPointsInScores) {
+            cs.signalPoints = perSignal;
+        }
         cs.forgotten = forgotten;
         return cs;
     }

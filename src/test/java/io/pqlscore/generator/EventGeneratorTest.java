@@ -444,6 +444,46 @@ class EventGeneratorTest {
         assertThat(runQuietly("--events", "10", "--out", tmp.resolve("file").resolve("below").toString())).isEqualTo(1);
     }
 
+    @Test
+    void outcomesAreTheSimulationsGroundTruthAndLeaveTheRecordsAlone() throws Exception {
+        Path with = tmp.resolve("with.jsonl");
+        Path without = tmp.resolve("without.jsonl");
+        Path outcomes = tmp.resolve("crm/outcomes.csv");
+        String[] common = {"--accounts", "150", "--days", "16", "--quiet"};
+        assertThat(runQuietly(concat(common, "--out", with.toString(), "--outcomes", outcomes.toString()))).isZero();
+        assertThat(runQuietly(concat(common, "--out", without.toString()))).isZero();
+        assertThat(Files.readAllBytes(with)).isEqualTo(Files.readAllBytes(without));
+
+        io.pqlscore.backtest.Outcomes o = io.pqlscore.backtest.Outcomes.read(outcomes);
+        assertThat(o.won()).isGreaterThan(3);
+        assertThat(o.lost()).isGreaterThan(o.won());
+        Map<String, List<JsonNode>> checkouts = new HashMap<>();
+        Set<String> accounts = new HashSet<>();
+        long last = Long.MIN_VALUE;
+        for (String line : Files.readAllLines(with, UTF_8)) {
+            ParsedRecord r = parser.parse(line.getBytes(UTF_8), new SourcePosition("t", 0, 0));
+            accounts.add(r.event.accountId);
+            last = Math.max(last, r.event.timestamp);
+            JsonNode n = JSON.readTree(line);
+            if ("Checkout Started".equals(n.path("event").asText())) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) n).put("_t", r.event.timestamp);
+                checkouts.computeIfAbsent(r.event.accountId, k -> new ArrayList<>()).add(n);
+            }
+        }
+        assertThat(accounts).containsAll(o.accountIds());
+        int wonInRange = 0;
+        for (String id : o.accountIds()) {
+            if (!"won".equals(o.outcome(id)) || o.closedAt(id) > last) {
+                continue;
+            }
+            // a won account closes at its (completed) checkout, which the records show
+            wonInRange++;
+            assertThat(checkouts.get(id)).as(id).isNotNull();
+            assertThat(checkouts.get(id).get(0).get("_t").asLong()).as(id).isEqualTo(o.closedAt(id));
+        }
+        assertThat(wonInRange).isGreaterThan(0);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     static int runQuietly(String... args) {
