@@ -178,7 +178,7 @@ class OutageTest {
             List<EmbeddedKafka.Record> transitions =
                     kafka.consumeCommitted(TRANSITIONS, generated.expected.size(), Duration.ofSeconds(180));
             awaitTrue(() -> tables.count("pql_transitions") >= generated.expected.size()
-                    && scoreRows(tables, new TreeMap<>()).equals(referenceScores), Duration.ofSeconds(60), "tables complete");
+                    && scoreRows(tables, new TreeMap<>()).equals(referenceScores), Duration.ofSeconds(180), "tables complete");
             sleep(2_000); // a few more checkpoints: anything extra would be committed by now
             List<EmbeddedKafka.Record> transitionsLater =
                     kafka.consumeCommitted(TRANSITIONS, generated.expected.size(), Duration.ofSeconds(10));
