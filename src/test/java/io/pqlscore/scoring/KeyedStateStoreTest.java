@@ -151,7 +151,7 @@ class KeyedStateStoreTest {
     @Test
     void sameOutputsAsTheEngineOverMaps() throws Exception {
         ScoringModel model = defaultModel();
-        List<UsageEvent> records = records(model, 40, 8_000);
+        List<UsageEvent> records = records(model, 30, 4_000);
         Outputs expected = new Outputs();
         reference(new ScoreEngine(model, ScoreEngine.DEFAULT_TOP_SIGNALS, FIXED_CLOCK), new TreeMap<>(), records,
                 Long.MAX_VALUE, expected);
@@ -173,7 +173,7 @@ class KeyedStateStoreTest {
         ScoringModel after = changedModel();
         List<UsageEvent> firstHalf = new ArrayList<>();
         List<UsageEvent> secondHalf = new ArrayList<>();
-        List<UsageEvent> all = records(before, 40, 8_000);
+        List<UsageEvent> all = records(before, 30, 4_000);
         long split = all.get(all.size() / 2).timestamp;
         for (UsageEvent e : all) {
             (e.timestamp < split ? firstHalf : secondHalf).add(e);
@@ -182,7 +182,7 @@ class KeyedStateStoreTest {
         List<UsageEvent> secondHalfReparsed = new ArrayList<>();
         Set<String> second = new HashSet<>();
         secondHalf.forEach(e -> second.add(e.accountId + "\u0000" + e.messageId));
-        for (UsageEvent e : records(after, 40, 8_000)) {
+        for (UsageEvent e : records(after, 30, 4_000)) {
             if (second.contains(e.accountId + "\u0000" + e.messageId)) {
                 secondHalfReparsed.add(e);
             }

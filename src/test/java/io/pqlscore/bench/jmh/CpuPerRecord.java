@@ -20,7 +20,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * the CPU microseconds per record, and the equivalent records per CPU-second.
  *
  * <pre>mvn -q -Pjmh test-compile exec:exec -Dexec.mainClass=io.pqlscore.bench.jmh.CpuPerRecord \
- *     -Dexec.argline="[WARMUPS [RUNS [SCENARIO_PREFIX...]]]"</pre>
+ *     -Dexec.argline="[WARMUPS [RUNS [PART_OF_A_SCENARIO_NAME...]]]"</pre>
  */
 public final class CpuPerRecord {
     /** JMH's Blackhole refuses construction without this acknowledgement. */
@@ -81,7 +81,7 @@ public final class CpuPerRecord {
                 "median µs", "min µs", "records/CPU-s", warmups, runs,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         for (Map.Entry<String, Callable<Integer>> s : scenarios.entrySet()) {
-            if (!only.isEmpty() && only.stream().noneMatch(p -> s.getKey().startsWith(p))) {
+            if (!only.isEmpty() && only.stream().noneMatch(p -> s.getKey().contains(p))) {
                 continue;
             }
             for (int i = 0; i < warmups; i++) {
