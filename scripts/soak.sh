@@ -5,10 +5,13 @@
 # MiniCluster configured from flink-conf/config.yaml (RocksDB, incremental exactly-once
 # checkpoints), reading Kafka and writing Kafka (exactly-once) and PostgreSQL.
 #
-#   scripts/soak.sh [--minutes 30] [--rate 1000] [--sample-seconds 60] [--warmup 0.2] [--max-growth 20]
+#   scripts/soak.sh [--minutes 30] [--rate 1000] [--days 365] [--sample-seconds 60] [--warmup 0.2] [--max-growth 20]
 #                   [--checkpoint-interval 30] [--parallelism 2] [--accounts N] [--no-jdbc] [--report FILE]
 #
-# --rate: records per second; run it at 70 % of the benchmark's maximum rate. Prints a table
+# --rate: records per second; run it at 70 % of the benchmark's maximum rate. --days: event time
+# the run covers (default 365); the generator's accounts sign up evenly over it and churn, so the
+# population in state is stationary once retention has passed, and the warm-up lasts at least
+# until event day 120 (retention plus the longest window of the default model). Prints a table
 # (one row per sample) and a verdict; exits 1 if a series grew (see
 # src/test/java/io/pqlscore/bench/Soak.java for the checks). --report FILE appends the table as
 # markdown (docs/measurements/soak.md holds the results so far). MVN_ARGS=-o builds offline;

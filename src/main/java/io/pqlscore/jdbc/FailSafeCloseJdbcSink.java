@@ -17,11 +17,13 @@ import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 import org.apache.flink.connector.jdbc.core.datastream.sink.committer.JdbcCommitable;
 import org.apache.flink.connector.jdbc.core.datastream.sink.writer.JdbcWriterState;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.util.ExceptionUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Flink's {@link JdbcSink}, except that closing its writer never throws.
+ * Flink's {@link JdbcSink}, except that closing its writer never throws (short of the JVM's own
+ * fatal errors, such as running out of memory).
  *
  * <p>Why: when the database goes away, the sink's batch fails and the task fails over, as it
  * should. While the failing task is cleaned up, its writer is closed, and the connector's close
@@ -73,11 +75,15 @@ final class FailSafeCloseJdbcSink<IN>
         return sink.getCommittableSerializer();
     }
 
-    /** The connector's writer; {@link #close} logs instead of throwing. */
-    static final class Writer<IN> implements StatefulSinkWriter<IN, JdbcWriterState>, CommittingSinkWriter<IN, JdbcCommitable> {
-        private final org.apache.flink.connector.jdbc.core.datastream.sink.writer.JdbcWriter<IN> writer;
+    /**
+     * The connector's writer; {@link #close} logs instead of throwing. Generic over the delegate
+     * so that a test can hand it a writer that fails the way the connector's does.
+     */
+    static final class Writer<IN, W extends StatefulSinkWriter<IN, JdbcWriterState> & CommittingSinkWriter<IN, JdbcCommitable>>
+            implements StatefulSinkWriter<IN, JdbcWriterState>, CommittingSinkWriter<IN, JdbcCommitable> {
+        private final W writer;
 
-        Writer(org.apache.flink.connector.jdbc.core.datastream.sink.writer.JdbcWriter<IN> writer) {
+        Writer(W writer) {
             this.writer = writer;
         }
 
@@ -106,13 +112,20 @@ final class FailSafeCloseJdbcSink<IN>
             return writer.snapshotState(checkpointId);
         }
 
+        /**
+         * Swallows everything but the JVM's own fatal errors. Not only exceptions: with the
+         * connection gone, pgjdbc's batch result handler throws {@link AssertionError} ("getAutoCommit()
+         * should not throw") when assertions are on, as in the test JVMs, and that took the
+         * TaskManager down just like an exception did (OutageTest under CPU load).
+         */
         @Override
         public void close() {
             try {
                 writer.close();
-            } catch (Exception e) {
+            } catch (Throwable t) {
+                ExceptionUtils.rethrowIfFatalErrorOrOOM(t);
                 LOG.warn("Closing the JDBC writer failed; rows it still held are written again after the restart, from the "
-                        + "last checkpoint: {}", e.toString());
+                        + "last checkpoint: {}", t.toString());
             }
         }
     }

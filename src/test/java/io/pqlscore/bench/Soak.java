@@ -31,12 +31,10 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -68,13 +66,22 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   <li><b>heap after GC</b>: {@code System.gc()}, then the used heap (MemoryMXBean) of the JVM
  *       that runs the job (and the broker and the generator, whose share is steady);
  *   <li><b>state per entity</b>: the size of the latest completed checkpoint (full state, from the
- *       REST API) divided by the entities in it (accounts and users the generator has sent so far;
- *       none is forgotten within the run, whose event time stays under the 90-day retention);
+ *       REST API) divided by the entities in state: accounts and users with a record within the
+ *       model's retention (90 days) of the latest event time sent, the job's own rule for
+ *       forgetting an entity (SPEC "retention"), counted by the producer as it sends;
  *   <li><b>consumer lag</b>: the input topic's end offsets minus the offsets the job committed with
  *       its last checkpoint.
  * </ul>
  *
- * After the warm-up ({@code --warmup} of the run, default 20 %), each series gets a least-squares
+ * <p>The population is stationary, so that state per entity can settle: the run covers
+ * {@code --days} of event time (default 365), and the generator signs its accounts up evenly over
+ * that whole span ({@link GeneratorConfig#days}) while they churn as usual, so accounts arrive and
+ * are forgotten at a steady rate once retention has passed. The warm-up is the larger of
+ * {@code --warmup} of the run (default 20 %) and the samples before retention plus the longest
+ * window of the model (120 days for the default model): before that, entities are still filling
+ * their windows and none has been forgotten yet, so state per entity rises by design.
+ *
+ * <p>After the warm-up, each series gets a least-squares
  * line; the growth it shows over the measured window must stay under {@code --max-growth} percent
  * of its mean for heap and state per entity, and under one checkpoint interval's worth of records
  * for the lag. Prints a table and a verdict, appends both to {@code --report FILE} (markdown), and
@@ -89,6 +96,7 @@ public final class Soak {
     static final class Options {
         double minutes = 30;
         double rate = 1000;
+        double days = 365;
         int sampleSeconds = 60;
         double warmup = 0.2;
         double maxGrowthPercent = 20;
@@ -105,6 +113,7 @@ public final class Soak {
                 switch (a) {
                     case "--minutes" -> o.minutes = Double.parseDouble(args[++i]);
                     case "--rate" -> o.rate = Double.parseDouble(args[++i]);
+                    case "--days" -> o.days = Double.parseDouble(args[++i]);
                     case "--sample-seconds" -> o.sampleSeconds = Integer.parseInt(args[++i]);
                     case "--warmup" -> o.warmup = Double.parseDouble(args[++i]);
                     case "--max-growth" -> o.maxGrowthPercent = Double.parseDouble(args[++i]);
@@ -117,19 +126,24 @@ public final class Soak {
                 }
             }
             if (o.accounts == 0) {
-                // about 45 days of event time over the run: a generated account sends ~16 records a day
-                o.accounts = (int) Math.max(200, Math.min(200_000, o.rate * o.minutes * 60 / (16.0 * 45)));
+                // --days of event time over the run: with sign-ups spread over the whole span, a
+                // generated account sends ~15.6 records per day of that span (measured: 200 accounts,
+                // 438 days, 1.36M records)
+                o.accounts = (int) Math.max(100, Math.min(200_000, o.rate * o.minutes * 60 / (RECORDS_PER_ACCOUNT_DAY * o.days)));
             }
             return o;
         }
     }
 
-    static final String USAGE = "usage: Soak [--minutes 30] [--rate 1000] [--sample-seconds 60] [--warmup 0.2] [--max-growth 20]"
+    /** Records per account and day of the generator's span, when sign-ups are spread over all of it. */
+    static final double RECORDS_PER_ACCOUNT_DAY = 15.6;
+
+    static final String USAGE = "usage: Soak [--minutes 30] [--rate 1000] [--days 365] [--sample-seconds 60] [--warmup 0.2] [--max-growth 20]"
             + " [--checkpoint-interval 30] [--parallelism 2] [--accounts N] [--no-jdbc] [--report FILE]";
 
     /** One sample. */
-    record Sample(double minute, long produced, double rateNow, long heapAfterGc, long checkpointId, long stateBytes,
-            long entities, long lag, long checkpointMs) {
+    record Sample(double minute, long produced, double rateNow, double eventDay, long heapAfterGc, long checkpointId,
+            long stateBytes, long entities, long lag, long checkpointMs) {
         double bytesPerEntity() {
             return entities == 0 ? 0 : (double) stateBytes / entities;
         }
@@ -144,6 +158,8 @@ public final class Soak {
         Instant started = Instant.now();
         Path tmp = Files.createTempDirectory("pqlscore-soak-");
         ScoringModel model = ModelLoader.loadDefault();
+        long retentionMs = model.time().retentionMs();
+        double settledDay = (retentionMs + longestWindowMs(model)) / 86_400_000.0;
         try (EmbeddedKafka kafka = new EmbeddedKafka().start();
                 EmbeddedPostgres pg = o.jdbc ? EmbeddedPostgres.launch() : null;
                 Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
@@ -185,13 +201,14 @@ public final class Soak {
             JobClient job = env.executeAsync("pql-scoring soak");
             String rest = "http://127.0.0.1:" + restPort;
 
-            out.printf("soak: %.0f min at %.0f records/s (%d accounts, ~%.0f days of event time), checkpoints every %d s, parallelism %d,"
-                    + " %s; samples every %d s after System.gc(); max heap %d MB%n", o.minutes, o.rate, o.accounts,
-                    o.rate * o.minutes * 60 / (16.0 * o.accounts), o.checkpointInterval.toSeconds(), o.parallelism,
+            out.printf("soak: %.0f min at %.0f records/s (%d accounts signing up over ~%.0f days of event time; state settles after"
+                    + " day %.0f), checkpoints every %d s, parallelism %d,"
+                    + " %s; samples every %d s after System.gc(); max heap %d MB%n", o.minutes, o.rate, o.accounts, o.days, settledDay,
+                    o.checkpointInterval.toSeconds(), o.parallelism,
                     o.jdbc ? "Kafka and PostgreSQL out" : "Kafka out", o.sampleSeconds,
                     Runtime.getRuntime().maxMemory() >> 20);
 
-            Producer producer = new Producer(kafka.bootstrapServers(), o);
+            Producer producer = new Producer(kafka.bootstrapServers(), o, retentionMs);
             Thread feeder = new Thread(producer, "soak-producer");
             feeder.setDaemon(true);
             feeder.start();
@@ -216,7 +233,8 @@ public final class Soak {
                 JsonNode latest = cp == null ? null : cp.path("latest").path("completed");
                 long now = System.nanoTime();
                 long produced = producer.sent.get();
-                Sample s = new Sample((now - t0) / 60e9, produced, (produced - lastProduced) / ((now - lastT) / 1e9), heap,
+                Sample s = new Sample((now - t0) / 60e9, produced, (produced - lastProduced) / ((now - lastT) / 1e9),
+                        producer.eventDay(), heap,
                         latest == null ? 0 : latest.path("id").asLong(), latest == null ? 0 : latest.path("state_size").asLong(),
                         producer.entities(), lag(admin), latest == null ? 0 : latest.path("end_to_end_duration").asLong());
                 lastProduced = produced;
@@ -233,14 +251,14 @@ public final class Soak {
             job.cancel().get(60, TimeUnit.SECONDS);
             awaitTerminal(job); // the sinks stop before the servers do
 
-            String verdict = verdict(samples, o);
+            String verdict = verdict(samples, o, settledDay);
             out.println(verdict);
             if (o.report != null) {
                 StringBuilder md = new StringBuilder();
                 md.append("\n### Soak of ").append(started).append(": ").append(String.format("%.0f min at %.0f records/s", o.minutes, o.rate))
                         .append("\n\n`").append(String.join(" ", commandLine(o))).append("`; ")
-                        .append(String.format("%d accounts; checkpoints every %d s; parallelism %d; %s; JVM max heap %d MB; %d CPUs",
-                                o.accounts, o.checkpointInterval.toSeconds(), o.parallelism, o.jdbc ? "Kafka and PostgreSQL out" : "Kafka out",
+                        .append(String.format("%d accounts signing up over %.0f days of event time; checkpoints every %d s;"
+                                + " parallelism %d; %s; JVM max heap %d MB; %d CPUs", o.accounts, o.days, o.checkpointInterval.toSeconds(), o.parallelism, o.jdbc ? "Kafka and PostgreSQL out" : "Kafka out",
                                 Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors()))
                         .append("\n\n```\n").append(header()).append('\n');
                 samples.forEach(s -> md.append(row(s)).append('\n'));
@@ -267,7 +285,8 @@ public final class Soak {
     }
 
     private static List<String> commandLine(Options o) {
-        List<String> l = new ArrayList<>(List.of("scripts/soak.sh", "--minutes", fmt(o.minutes), "--rate", fmt(o.rate)));
+        List<String> l = new ArrayList<>(List.of("scripts/soak.sh", "--minutes", fmt(o.minutes), "--rate", fmt(o.rate),
+                "--days", fmt(o.days)));
         if (!o.jdbc) {
             l.add("--no-jdbc");
         }
@@ -279,26 +298,30 @@ public final class Soak {
     }
 
     static String header() {
-        return String.format("%7s %11s %8s %12s %6s %11s %9s %13s %9s %8s", "minute", "produced", "rec/s", "heap-after-GC",
-                "chk", "state", "entities", "state/entity", "lag", "chk-ms");
+        return String.format("%7s %11s %8s %7s %12s %6s %11s %9s %13s %9s %8s", "minute", "produced", "rec/s", "day",
+                "heap-after-GC", "chk", "state", "entities", "state/entity", "lag", "chk-ms");
     }
 
     static String row(Sample s) {
-        return String.format("%7.1f %,11d %8.0f %10.1fMB %6d %9.1fMB %,9d %11.0f B %,9d %8d", s.minute(), s.produced(), s.rateNow(),
-                s.heapAfterGc() / 1048576.0, s.checkpointId(), s.stateBytes() / 1048576.0, s.entities(), s.bytesPerEntity(), s.lag(),
+        return String.format("%7.1f %,11d %8.0f %7.1f %10.1fMB %6d %9.1fMB %,9d %11.0f B %,9d %8d", s.minute(), s.produced(),
+                s.rateNow(), s.eventDay(), s.heapAfterGc() / 1048576.0, s.checkpointId(), s.stateBytes() / 1048576.0, s.entities(), s.bytesPerEntity(), s.lag(),
                 s.checkpointMs());
     }
 
     /** The growth checks over the samples after the warm-up. */
-    static String verdict(List<Sample> all, Options o) {
+    static String verdict(List<Sample> all, Options o, double settledDay) {
         int skip = (int) Math.ceil(all.size() * o.warmup);
+        while (skip < all.size() && all.get(skip).eventDay() < settledDay) {
+            skip++; // entities still filling their windows, none forgotten yet
+        }
         List<Sample> s = all.subList(Math.min(skip, all.size()), all.size());
         if (s.size() < 3) {
             return "soak verdict: FAILED (only " + s.size() + " samples after the warm-up: run longer or sample more often)";
         }
         List<Sample> withState = s.stream().filter(x -> x.checkpointId() > 0 && x.entities() > 0).toList();
         StringBuilder b = new StringBuilder("soak verdict over minutes " + String.format("%.1f-%.1f", s.get(0).minute(),
-                s.get(s.size() - 1).minute()) + " (after " + skip + " warm-up samples):\n");
+                s.get(s.size() - 1).minute()) + String.format(", event days %.0f-%.0f", s.get(0).eventDay(), s.get(s.size() - 1).eventDay())
+                + " (after " + skip + " warm-up samples):\n");
         boolean ok = true;
         Fit heap = Fit.of(s, Sample::minute, x -> x.heapAfterGc());
         ok &= line(b, "heap after GC", heap, o.maxGrowthPercent, 1048576.0, "MB");
@@ -357,24 +380,50 @@ public final class Soak {
         }
     }
 
-    /** Writes generated records to Kafka at the rate, and counts the entities it has sent. */
+    /** The longest time window of the model's signals (distinct windows, sequence and usage {@code within}). */
+    static long longestWindowMs(ScoringModel model) {
+        long longest = 0;
+        for (io.pqlscore.model.Signal s : model.signals()) {
+            longest = Math.max(longest, Math.max(s.windowMs(), s.withinMs()));
+        }
+        return longest;
+    }
+
+    /**
+     * Writes generated records to Kafka at the rate, and counts the entities in state: those whose
+     * latest record is within retention of the latest event time sent.
+     */
     static final class Producer implements Runnable {
+        static final long START = Instant.parse("2026-03-02T00:00:00Z").toEpochMilli();
         final AtomicLong sent = new AtomicLong();
         final AtomicBoolean stop = new AtomicBoolean();
         volatile Throwable failure;
         private final String bootstrap;
         private final Options o;
-        private final Set<String> accounts = new HashSet<>();
-        private final Set<String> users = new HashSet<>();
-        private volatile long entities;
+        private final long retentionMs;
+        /** entity (account, or account|user) -> event time of its latest record; guarded by this. */
+        private final Map<String, Long> lastSeen = new java.util.HashMap<>();
+        private volatile long maxEventTime = START;
 
-        Producer(String bootstrap, Options o) {
+        Producer(String bootstrap, Options o, long retentionMs) {
             this.bootstrap = bootstrap;
             this.o = o;
+            this.retentionMs = retentionMs;
         }
 
-        long entities() {
-            return entities;
+        /** Entities in state now; forgets (here too) those past retention. */
+        synchronized long entities() {
+            long horizon = maxEventTime - retentionMs;
+            lastSeen.values().removeIf(t -> t < horizon);
+            return lastSeen.size();
+        }
+
+        double eventDay() {
+            return (maxEventTime - START) / 86_400_000.0;
+        }
+
+        private synchronized void seen(String entity, long eventTime) {
+            lastSeen.merge(entity, eventTime, Math::max);
         }
 
         @Override
@@ -385,8 +434,9 @@ public final class Soak {
             p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
             p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
             p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-            GeneratorConfig cfg = new GeneratorConfig().accounts(o.accounts).start(Instant.parse("2026-03-02T00:00:00Z"))
-                    .days(3650).events((long) (o.rate * o.minutes * 60 * 2 + 1_000_000)).seed(20260302L).quiet(true);
+            // sign-ups spread over a little more than the run's span, so arrivals stay steady to the end
+            GeneratorConfig cfg = new GeneratorConfig().accounts(o.accounts).start(Instant.ofEpochMilli(START))
+                    .days(o.days * 1.25).events((long) (o.rate * o.minutes * 60 * 2 + 1_000_000)).seed(20260302L).quiet(true);
             Iterator<GeneratedRecord> it = EventGenerator.records(cfg);
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
                 long t0 = System.nanoTime();
@@ -397,14 +447,18 @@ public final class Soak {
                     producer.send(new ProducerRecord<>(INPUT, r.key() == null ? null : r.key().getBytes(StandardCharsets.UTF_8),
                             json.getBytes(StandardCharsets.UTF_8)));
                     n++;
-                    if (r.key() != null && accounts.add(r.key())) {
-                        entities++;
-                    }
-                    int u = json.indexOf("\"userId\":\"");
-                    if (u >= 0 && r.key() != null) {
-                        int e = json.indexOf('"', u + 10);
-                        if (e > 0 && users.add(r.key() + "|" + json.substring(u + 10, e))) {
-                            entities++;
+                    if (r.kind() == GeneratedRecord.Kind.VALID && r.key() != null) {
+                        long t = r.eventTime();
+                        if (t > maxEventTime) {
+                            maxEventTime = t;
+                        }
+                        seen(r.key(), t);
+                        int u = json.indexOf("\"userId\":\"");
+                        if (u >= 0) {
+                            int e = json.indexOf('"', u + 10);
+                            if (e > 0) {
+                                seen(r.key() + "|" + json.substring(u + 10, e), t);
+                            }
                         }
                     }
                     sent.set(n);

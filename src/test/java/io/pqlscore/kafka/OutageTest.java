@@ -162,7 +162,7 @@ class OutageTest {
             List<byte[]> lines = generated.lines;
             List<RecordMetadata> written = new ArrayList<>();
             written.addAll(kafka.produce(INPUT, lines.subList(0, PART_2), GeneratedCase::accountKey));
-            awaitTrue(() -> tables.count("pql_transitions") > 0, Duration.ofSeconds(90), "part 1 in pql_transitions");
+            awaitTrue(() -> tables.count("pql_transitions") > 0, Duration.ofSeconds(90), () -> "part 1 in pql_transitions");
             int rowsBefore = tables.count("pql_transitions");
             String what = outage.run(kafka, pg,
                     () -> written.addAll(kafka.produce(INPUT, lines.subList(PART_2, PART_3), GeneratedCase::accountKey)));
@@ -178,7 +178,9 @@ class OutageTest {
             List<EmbeddedKafka.Record> transitions =
                     kafka.consumeCommitted(TRANSITIONS, generated.expected.size(), Duration.ofSeconds(180));
             awaitTrue(() -> tables.count("pql_transitions") >= generated.expected.size()
-                    && scoreRows(tables, new TreeMap<>()).equals(referenceScores), Duration.ofSeconds(180), "tables complete");
+                    && scoreRows(tables, new TreeMap<>()).equals(referenceScores), Duration.ofSeconds(180),
+                    () -> "tables complete (" + transitions.size() + " transitions committed to the topic, "
+                            + countQuietly(tables) + " rows in pql_transitions; job states seen " + seen + ")");
             sleep(2_000); // a few more checkpoints: anything extra would be committed by now
             List<EmbeddedKafka.Record> transitionsLater =
                     kafka.consumeCommitted(TRANSITIONS, generated.expected.size(), Duration.ofSeconds(10));
@@ -247,7 +249,15 @@ class OutageTest {
         boolean ok() throws Exception;
     }
 
-    private static void awaitTrue(Check check, Duration timeout, String what) throws Exception {
+    private static int countQuietly(PqlTables tables) {
+        try {
+            return tables.count("pql_transitions");
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static void awaitTrue(Check check, Duration timeout, java.util.function.Supplier<String> what) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             boolean ok;
@@ -259,7 +269,7 @@ class OutageTest {
             if (ok) {
                 return;
             }
-            assertThat(System.nanoTime()).as(what + " in time").isLessThan(deadline);
+            assertThat(System.nanoTime()).as(() -> what.get() + " in time").isLessThan(deadline);
             sleep(200);
         }
     }
