@@ -36,6 +36,17 @@ public final class TimeSettings implements Serializable {
         return evaluationIntervalMs;
     }
 
+    /**
+     * How long a usage reading below {@code at} stays the "previous reading" in the usage CEP
+     * pattern ({@code within}): the retention. Beyond it CEP lets the partial match go, so that a
+     * metric's state does not outlive its entity; the scorer fires the rare crossing whose previous
+     * reading is older than this (an entity kept alive by other records while the metric was
+     * silent), so the signal still follows SPEC's rule with no time limit.
+     */
+    public long usageWithinMs() {
+        return retentionMs;
+    }
+
     public long dedupeWindowMs() {
         return dedupeWindowMs;
     }

@@ -39,10 +39,10 @@ public final class PatternSignals {
                 continue;
             }
             if (s.scope().scoresUsers()) {
-                all = union(all, detect(ordered, s, true, model.signalLayout()));
+                all = union(all, detect(ordered, s, true, model));
             }
             if (s.scope().scoresAccounts()) {
-                all = union(all, detect(ordered, s, false, model.signalLayout()));
+                all = union(all, detect(ordered, s, false, model));
             }
         }
         return all;
@@ -53,13 +53,13 @@ public final class PatternSignals {
     }
 
     private static DataStream<SignalFiring> detect(DataStream<UsageEvent> ordered, Signal s, boolean perUser,
-            int layout) {
+            ScoringModel model) {
         boolean usage = s.kind() == SignalKind.USAGE;
         DataStream<UsageEvent> input = ordered
-                .filter(inputFilter(s, perUser, layout))
+                .filter(inputFilter(s, perUser, model.signalLayout()))
                 .uid("pattern-input-" + uid(s, perUser).substring("pattern-".length()))
                 .name("records for " + s.id() + (perUser ? " per user" : " per account"));
-        return CEP.pattern(input.keyBy(key(s, perUser), Types.STRING), pattern(s, layout), new MessageIdOrder())
+        return CEP.pattern(input.keyBy(key(s, perUser), Types.STRING), pattern(s, model), new MessageIdOrder())
                 .inEventTime()
                 .process(emitter(s, perUser), TypeInformation.of(SignalFiring.class))
                 .uid(uid(s, perUser))
@@ -84,8 +84,9 @@ public final class PatternSignals {
                 : e -> PatternKeys.entity(e, perUser);
     }
 
-    static Pattern<UsageEvent, UsageEvent> pattern(Signal s, int layout) {
-        return s.kind() == SignalKind.USAGE ? UsageApproachPattern.of(s, layout) : SequencePattern.of(s, layout);
+    static Pattern<UsageEvent, UsageEvent> pattern(Signal s, ScoringModel model) {
+        return s.kind() == SignalKind.USAGE ? UsageApproachPattern.of(s, model.signalLayout(), model.time().usageWithinMs())
+                : SequencePattern.of(s, model.signalLayout());
     }
 
     /** Emits a firing for each match, stamped with the match's last record. */

@@ -51,6 +51,7 @@ public final class ScoreEngine implements Serializable {
     private final double[] caps; // NaN: uncapped
     private final long interval;
     private final long retention;
+    private final long usageWithin;
     private final int layout;
     /** Backtests only ({@code io.pqlscore.backtest}): current scores also carry each signal's points. */
     private boolean signalPointsInScores;
@@ -83,6 +84,7 @@ public final class ScoreEngine implements Serializable {
         }
         this.interval = model.time().evaluationIntervalMs();
         this.retention = model.time().retentionMs();
+        this.usageWithin = model.time().usageWithinMs();
         this.layout = model.signalLayout();
     }
 
@@ -428,19 +430,53 @@ public final class ScoreEngine implements Serializable {
                 observe(st, e.hitValues[h], e.timestamp, s.windowMs(), (int) Math.min(Integer.MAX_VALUE, s.maxTierMin()));
                 st.lastSeen = e.timestamp;
             } else if (s.kind() == SignalKind.USAGE) {
-                // "or which is the first reading" of this metric for this entity: only the scorer
-                // knows when an entity starts; later crossings are CEP's (UsageApproachPattern)
-                String metric = e.hitValues[h];
-                if (!Arrays.asList(st.keys).contains(metric)) {
-                    st.keys = Arrays.copyOf(st.keys, st.keys.length + 1);
-                    st.keys[st.keys.length - 1] = metric;
-                    if (e.hitRatios[h] >= s.at()) {
-                        firing[i] = true;
-                    }
+                if (usageReading(st, e.hitValues[h], e.hitRatios[h] >= s.at(), e.timestamp, usageWithin)) {
+                    firing[i] = true;
                 }
             }
             // sequence steps are matched by the pattern operators (CEP)
         }
+    }
+
+    /**
+     * Records a usage reading of {@code metric} in the signal's state and says whether the scorer
+     * fires for it; the other crossings are CEP's ({@code UsageApproachPattern}). The scorer fires
+     * for a reading at or above {@code at} that is the first reading of the metric for this entity
+     * (only the scorer knows when an entity starts: it is forgotten at retention), or whose previous
+     * reading was below {@code at} and {@code within} or more before it (CEP's {@code within} let
+     * that partial match go; see {@code TimeSettings.usageWithinMs}). Together with CEP's crossings
+     * that is SPEC's rule: the previous reading below, however long ago.
+     *
+     * <p>State: {@code keys} holds the metrics seen; {@code times} two longs per metric, the time
+     * of its latest reading and 1 if that reading was below {@code at}, else 0. State from before
+     * {@code times} was kept (savepoints of earlier versions) gets "unknown" (Long.MIN_VALUE, 0)
+     * for the metrics it already had: those rely on CEP alone until their next reading.
+     */
+    static boolean usageReading(SignalState st, String metric, boolean atOrAbove, long t, long within) {
+        int n = st.keys.length;
+        if (st.times.length != 2 * n) {
+            long[] times = new long[2 * n];
+            for (int k = 0; k < n; k++) {
+                times[2 * k] = Long.MIN_VALUE;
+            }
+            st.times = times;
+        }
+        int k = Arrays.asList(st.keys).indexOf(metric);
+        boolean fires;
+        if (k < 0) {
+            st.keys = Arrays.copyOf(st.keys, n + 1);
+            st.keys[n] = metric;
+            st.times = Arrays.copyOf(st.times, 2 * n + 2);
+            k = n;
+            fires = atOrAbove;
+        } else {
+            long previous = st.times[2 * k];
+            boolean previousBelow = st.times[2 * k + 1] != 0;
+            fires = atOrAbove && previousBelow && previous != Long.MIN_VALUE && t - previous >= within;
+        }
+        st.times[2 * k] = t;
+        st.times[2 * k + 1] = atOrAbove ? 0 : 1;
+        return fires;
     }
 
     private static void fire(SignalState st, Signal s, long t) {

@@ -324,7 +324,7 @@ class SequencePatternTest {
             this.bound = model.time().maxOutOfOrdernessMs();
             int layout = model.signalLayout();
             this.filter = PatternSignals.inputFilter(signal, perUser, layout);
-            Pattern<UsageEvent, UsageEvent> pattern = PatternSignals.pattern(signal, layout);
+            Pattern<UsageEvent, UsageEvent> pattern = PatternSignals.pattern(signal, model);
             this.operator = new CepOperator<>(
                     TypeInformation.of(UsageEvent.class).createSerializer(new SerializerConfigImpl()),
                     false, // event time

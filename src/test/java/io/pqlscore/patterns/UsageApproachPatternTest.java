@@ -1,5 +1,6 @@
 package io.pqlscore.patterns;
 
+import static io.pqlscore.patterns.SequencePatternTest.DAY;
 import static io.pqlscore.patterns.SequencePatternTest.HOUR;
 import static io.pqlscore.patterns.SequencePatternTest.MINUTE;
 import static io.pqlscore.patterns.SequencePatternTest.T0;
@@ -184,5 +185,43 @@ class UsageApproachPatternTest {
         cep.finish();
         assertThat(cep.lateDropped()).isZero();
         assertThat(cep.firings()).extracting(f -> f.messageId + "@" + f.timestamp).containsExactly("r2@" + (T0 + 2 * MINUTE));
+    }
+
+    // ------------------------------------------------------------------ state of entities that left
+
+    /**
+     * An account whose latest reading was below {@code at} and which then left (no reading ever
+     * again) must not keep that reading in CEP's state for good: the pattern's {@code within} (the
+     * retention) lets it go, and CEP's timer for it clears the key. Without the {@code within} the
+     * key stayed forever: state per account ever seen rather than per account in state.
+     */
+    @Test
+    void aReadingBelowOfAnAccountThatLeftIsForgottenAfterTheRetention() throws Exception {
+        cep = Cep.of(simple, "quota", false);
+        read(cep, "r1", T0, "u1", "rows", 500);
+        cep.watermark(T0 + HOUR);
+        assertThat(cep.harness.numKeyedStateEntries()).as("the reading below, kept as a partial match").isPositive();
+        cep.watermark(T0 + 90 * DAY - HOUR);
+        assertThat(cep.harness.numKeyedStateEntries()).as("within the retention: kept").isPositive();
+        cep.watermark(T0 + 90 * DAY + HOUR);
+        assertThat(cep.harness.numKeyedStateEntries()).as("keyed state entries after the retention").isZero();
+        assertThat(cep.harness.numEventTimeTimers()).isZero();
+    }
+
+    /**
+     * CEP's half of the rule: a crossing whose reading below is less than the retention before it.
+     * One that is the retention or more before is the scorer's ({@code ScoreEngine.usageReading},
+     * {@code UsageReadingTest}), which fires {@code r4} here.
+     */
+    @Test
+    void aCrossingWithinTheRetentionIsCepsOneOlderThanThatIsTheScorers() throws Exception {
+        assertThat(simple.time().usageWithinMs()).isEqualTo(90 * DAY);
+        cep = Cep.of(simple, "quota", false);
+        read(cep, "r1", T0, "u1", "rows", 500);
+        read(cep, "r2", T0 + 90 * DAY - 1, "u1", "rows", 850); // 1 ms under the retention: CEP's
+        read(cep, "r3", T0 + 100 * DAY, "u1", "rows", 500);
+        read(cep, "r4", T0 + 190 * DAY, "u1", "rows", 850); // exactly the retention later: not CEP's
+        cep.finish();
+        assertThat(cep.firings()).extracting(f -> f.messageId).containsExactly("r2");
     }
 }
