@@ -269,7 +269,7 @@ final class EventStream implements Iterator<GeneratedRecord> {
             userBase[a] = base;
             b.setLength(0);
             accountIds[a] = Json.hex(b.append("acc_"), Json.scramble32(a, idKey), 8).toString();
-            boolean existing = rnd.nextDouble() < 0.4;
+            boolean existing = rnd.nextDouble() < cfg.existingRatio();
             int signup = existing ? -1 - rnd.nextInt(60) : rnd.nextInt(signupSpan);
             signupDay[a] = signup;
             double p = rnd.nextDouble();

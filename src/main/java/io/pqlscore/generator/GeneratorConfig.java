@@ -28,6 +28,8 @@ public final class GeneratorConfig {
     /** Event time covered when neither --days nor --events is given and the run is not live. */
     public static final double DEFAULT_DAYS = 30;
     public static final long DEFAULT_SEED = 20260302L;
+    /** Share of accounts that signed up before the start (they are already active at the start). */
+    public static final double DEFAULT_EXISTING_RATIO = 0.4;
     /** The default model's max-out-of-orderness: a record further behind than this may be late. */
     public static final long MODEL_OUT_OF_ORDERNESS_MS = 5 * 60_000L;
 
@@ -36,6 +38,7 @@ public final class GeneratorConfig {
     private int maxTeam = 200;
     private double activity = 1.0;
     private double convertRatio = 0.05;
+    private double existingRatio = DEFAULT_EXISTING_RATIO;
     private double duplicateRatio = 0.005;
     private double badRatio = 0;
     private long maxDisorderMs = 2 * 60_000L;
@@ -80,6 +83,17 @@ public final class GeneratorConfig {
     public GeneratorConfig activity(double x) {
         require(x > 0 && x <= 100, "--activity must be in (0, 100]");
         this.activity = x;
+        return this;
+    }
+
+    /**
+     * Share of accounts that signed up in the 60 days before the start (default 0.4); the others
+     * sign up evenly over the covered days (the first 28 when unbounded). 0 gives a population that
+     * only arrives at a steady rate, e.g. for a soak test that must reach a stationary state.
+     */
+    public GeneratorConfig existingRatio(double r) {
+        require(r >= 0 && r <= 1, "--existing-ratio must be in [0, 1]");
+        this.existingRatio = r;
         return this;
     }
 
@@ -193,6 +207,10 @@ public final class GeneratorConfig {
 
     public double activity() {
         return activity;
+    }
+
+    public double existingRatio() {
+        return existingRatio;
     }
 
     public double convertRatio() {
@@ -318,6 +336,7 @@ public final class GeneratorConfig {
             "  --max-team N            largest team (default 200)",
             "  --activity X            activity multiplier (default 1)",
             "  --convert-ratio R       share of free/trial accounts that convert (default 0.05)",
+            "  --existing-ratio R      share of accounts signed up before the start (default 0.4)",
             "Faults:",
             "  --duplicate-ratio R     exact duplicate records, an SDK retry (default 0.005)",
             "  --bad-ratio R           bad records: broken JSON, no account, bad timestamp,",
@@ -380,6 +399,7 @@ public final class GeneratorConfig {
                 case "max-team": c.maxTeam(intValue(name, value)); break;
                 case "activity": c.activity(doubleValue(name, value)); break;
                 case "convert-ratio": c.convertRatio(doubleValue(name, value)); break;
+                case "existing-ratio": c.existingRatio(doubleValue(name, value)); break;
                 case "duplicate-ratio": c.duplicateRatio(doubleValue(name, value)); break;
                 case "bad-ratio": c.badRatio(doubleValue(name, value)); break;
                 case "max-disorder": c.maxDisorderMs(durationMs(name, value)); break;
@@ -477,15 +497,17 @@ public final class GeneratorConfig {
 
     /** The options that shape the records' content (not the count cut, pacing or output). */
     String contentKey() {
+        // the default existing ratio adds nothing, so that default streams keep their ids
         return String.format(Locale.ROOT, "%d|%s|%d|%s|%s|%s|%s|%d|%d|%s", accounts, usersAlpha, maxTeam, activity,
-                convertRatio, duplicateRatio, badRatio, maxDisorderMs, start.toEpochMilli(), effectiveDays());
+                convertRatio, duplicateRatio, badRatio, maxDisorderMs, start.toEpochMilli(), effectiveDays())
+                + (existingRatio == DEFAULT_EXISTING_RATIO ? "" : "|existing=" + existingRatio);
     }
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "accounts=%d users-alpha=%s max-team=%d activity=%s convert-ratio=%s "
+        return String.format(Locale.ROOT, "accounts=%d users-alpha=%s max-team=%d activity=%s convert-ratio=%s existing-ratio=%s "
                 + "duplicate-ratio=%s bad-ratio=%s max-disorder=%dms start=%s days=%s events=%d speedup=%s rate=%s seed=%d",
-                accounts, usersAlpha, maxTeam, activity, convertRatio, duplicateRatio, badRatio, maxDisorderMs, start,
+                accounts, usersAlpha, maxTeam, activity, convertRatio, existingRatio, duplicateRatio, badRatio, maxDisorderMs, start,
                 effectiveDays() == 0 ? "unbounded" : String.valueOf(effectiveDays()), events, speedup, rate, seed);
     }
 }

@@ -43,6 +43,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -65,8 +66,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <ul>
  *   <li><b>heap after GC</b>: {@code System.gc()}, then the used heap (MemoryMXBean) of the JVM
  *       that runs the job (and the broker and the generator, whose share is steady);
- *   <li><b>state per entity</b>: the size of the latest completed checkpoint (full state, from the
- *       REST API) divided by the entities in state: accounts and users with a record within the
+ *   <li><b>state per entity</b>: the size of a canonical savepoint taken at the sample (the live
+ *       state only: a RocksDB checkpoint also holds deleted and overwritten entries until
+ *       compaction reaches them, so its size is printed too but not judged) divided by the entities in state: accounts and users with a record within the
  *       model's retention (90 days) of the latest event time sent, the job's own rule for
  *       forgetting an entity (SPEC "retention"), counted by the producer as it sends;
  *   <li><b>consumer lag</b>: the input topic's end offsets minus the offsets the job committed with
@@ -74,9 +76,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * </ul>
  *
  * <p>The population is stationary, so that state per entity can settle: the run covers
- * {@code --days} of event time (default 365), and the generator signs its accounts up evenly over
- * that whole span ({@link GeneratorConfig#days}) while they churn as usual, so accounts arrive and
- * are forgotten at a steady rate once retention has passed. The warm-up is the larger of
+ * {@code --days} of event time (default 365), and the generator signs all its accounts up evenly
+ * over that whole span ({@link GeneratorConfig#days}, {@link GeneratorConfig#existingRatio} 0)
+ * while they churn as usual, so accounts arrive and are forgotten at a steady rate once retention
+ * has passed (converted accounts never churn, so their share creeps up). The warm-up is the larger of
  * {@code --warmup} of the run (default 20 %) and the samples before retention plus the longest
  * window of the model (120 days for the default model): before that, entities are still filling
  * their windows and none has been forgotten yet, so state per entity rises by design.
@@ -126,9 +129,9 @@ public final class Soak {
                 }
             }
             if (o.accounts == 0) {
-                // --days of event time over the run: with sign-ups spread over the whole span, a
-                // generated account sends ~15.6 records per day of that span (measured: 200 accounts,
-                // 438 days, 1.36M records)
+                // --days of event time over the run: with every account signing up during the span
+                // (none before it), the first year of the generator's stream holds ~4.9 records per
+                // account and day (measured: 1,000 accounts over 456 days, 1.79M records in the first 365)
                 o.accounts = (int) Math.max(100, Math.min(200_000, o.rate * o.minutes * 60 / (RECORDS_PER_ACCOUNT_DAY * o.days)));
             }
             return o;
@@ -136,16 +139,17 @@ public final class Soak {
     }
 
     /** Records per account and day of the generator's span, when sign-ups are spread over all of it. */
-    static final double RECORDS_PER_ACCOUNT_DAY = 15.6;
+    static final double RECORDS_PER_ACCOUNT_DAY = 4.9;
 
     static final String USAGE = "usage: Soak [--minutes 30] [--rate 1000] [--days 365] [--sample-seconds 60] [--warmup 0.2] [--max-growth 20]"
             + " [--checkpoint-interval 30] [--parallelism 2] [--accounts N] [--no-jdbc] [--report FILE]";
 
     /** One sample. */
     record Sample(double minute, long produced, double rateNow, double eventDay, long heapAfterGc, long checkpointId,
-            long stateBytes, long entities, long lag, long checkpointMs) {
+            long stateBytes, long liveBytes, long entities, long lag, long checkpointMs) {
+        /** Live state (canonical savepoint) per entity in state. */
         double bytesPerEntity() {
-            return entities == 0 ? 0 : (double) stateBytes / entities;
+            return entities == 0 ? 0 : (double) liveBytes / entities;
         }
     }
 
@@ -219,6 +223,7 @@ public final class Soak {
             long end = t0 + (long) (o.minutes * 60e9);
             long lastProduced = 0;
             long lastT = t0;
+            boolean analysedSettled = false;
             out.println(header());
             while (System.nanoTime() < end) {
                 long next = t0 + (samples.size() + 1L) * o.sampleSeconds * 1_000_000_000L;
@@ -229,6 +234,12 @@ public final class Soak {
                 }
                 System.gc();
                 long heap = memory.getHeapMemoryUsage().getUsed();
+                // per operator, from the savepoint itself: once when the warm-up ends, and at the end
+                boolean last = System.nanoTime() + o.sampleSeconds * 1_000_000_000L > end;
+                boolean analyse = last || (!analysedSettled && producer.eventDay() >= settledDay);
+                analysedSettled |= analyse;
+                long live = liveStateBytes(job, tmp.resolve("savepoints").resolve("sample-" + samples.size()),
+                        analyse ? producer : null, model, o.parallelism, out);
                 JsonNode cp = get(rest, "/jobs/" + job.getJobID() + "/checkpoints");
                 JsonNode latest = cp == null ? null : cp.path("latest").path("completed");
                 long now = System.nanoTime();
@@ -236,7 +247,7 @@ public final class Soak {
                 Sample s = new Sample((now - t0) / 60e9, produced, (produced - lastProduced) / ((now - lastT) / 1e9),
                         producer.eventDay(), heap,
                         latest == null ? 0 : latest.path("id").asLong(), latest == null ? 0 : latest.path("state_size").asLong(),
-                        producer.entities(), lag(admin), latest == null ? 0 : latest.path("end_to_end_duration").asLong());
+                        live, producer.entities(), lag(admin), latest == null ? 0 : latest.path("end_to_end_duration").asLong());
                 lastProduced = produced;
                 lastT = now;
                 samples.add(s);
@@ -271,6 +282,42 @@ public final class Soak {
         }
     }
 
+    /**
+     * Bytes on disk of a canonical savepoint taken now (deleted afterwards), or 0 if it failed;
+     * with a producer, also prints the savepoint's state per operator (the benchmark's
+     * {@link StateSizeMeasurement#analyse}) over the entities in state.
+     */
+    static long liveStateBytes(JobClient job, Path dir, Producer analyseFor, ScoringModel model, int parallelism,
+            PrintStream out) {
+        try {
+            String location = job.triggerSavepoint(dir.toUri().toString(), SavepointFormatType.CANONICAL).get(5, TimeUnit.MINUTES);
+            Path p = Path.of(URI.create(location.startsWith("file:") ? location : "file://" + location));
+            long bytes;
+            try (var walk = Files.walk(p)) {
+                bytes = walk.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+            }
+            if (analyseFor != null) {
+                SyntheticEvents.Stats stats = new SyntheticEvents.Stats();
+                long[] inState = analyseFor.entitiesByKind();
+                stats.accounts = (int) inState[0];
+                stats.users = (int) inState[1];
+                out.printf("%n-- state per operator at event day %.0f (canonical savepoint, %d accounts and %d users in state) --%n",
+                        analyseFor.eventDay(), inState[0], inState[1]);
+                try {
+                    StateSizeMeasurement.analyse(p, model, stats, parallelism, analyseFor.maxEventTime);
+                } catch (Exception e) {
+                    out.println("soak: could not analyse the savepoint: " + e);
+                }
+                out.println(header());
+            }
+            deleteQuietly(dir);
+            return bytes;
+        } catch (Exception e) {
+            System.err.println("soak: savepoint failed: " + e);
+            return 0;
+        }
+    }
+
     private static void awaitTerminal(JobClient job) throws InterruptedException {
         for (int i = 0; i < 600; i++) {
             try {
@@ -298,13 +345,14 @@ public final class Soak {
     }
 
     static String header() {
-        return String.format("%7s %11s %8s %7s %12s %6s %11s %9s %13s %9s %8s", "minute", "produced", "rec/s", "day",
-                "heap-after-GC", "chk", "state", "entities", "state/entity", "lag", "chk-ms");
+        return String.format("%7s %11s %8s %7s %12s %6s %11s %11s %9s %13s %9s %8s", "minute", "produced", "rec/s", "day",
+                "heap-after-GC", "chk", "chk-size", "live-state", "entities", "live/entity", "lag", "chk-ms");
     }
 
     static String row(Sample s) {
-        return String.format("%7.1f %,11d %8.0f %7.1f %10.1fMB %6d %9.1fMB %,9d %11.0f B %,9d %8d", s.minute(), s.produced(),
-                s.rateNow(), s.eventDay(), s.heapAfterGc() / 1048576.0, s.checkpointId(), s.stateBytes() / 1048576.0, s.entities(), s.bytesPerEntity(), s.lag(),
+        return String.format("%7.1f %,11d %8.0f %7.1f %10.1fMB %6d %9.1fMB %9.1fMB %,9d %11.0f B %,9d %8d", s.minute(), s.produced(),
+                s.rateNow(), s.eventDay(), s.heapAfterGc() / 1048576.0, s.checkpointId(), s.stateBytes() / 1048576.0,
+                s.liveBytes() / 1048576.0, s.entities(), s.bytesPerEntity(), s.lag(),
                 s.checkpointMs());
     }
 
@@ -318,7 +366,7 @@ public final class Soak {
         if (s.size() < 3) {
             return "soak verdict: FAILED (only " + s.size() + " samples after the warm-up: run longer or sample more often)";
         }
-        List<Sample> withState = s.stream().filter(x -> x.checkpointId() > 0 && x.entities() > 0).toList();
+        List<Sample> withState = s.stream().filter(x -> x.liveBytes() > 0 && x.entities() > 0).toList();
         StringBuilder b = new StringBuilder("soak verdict over minutes " + String.format("%.1f-%.1f", s.get(0).minute(),
                 s.get(s.size() - 1).minute()) + String.format(", event days %.0f-%.0f", s.get(0).eventDay(), s.get(s.size() - 1).eventDay())
                 + " (after " + skip + " warm-up samples):\n");
@@ -422,6 +470,13 @@ public final class Soak {
             return (maxEventTime - START) / 86_400_000.0;
         }
 
+        /** {accounts, users} in state. */
+        synchronized long[] entitiesByKind() {
+            entities();
+            long users = lastSeen.keySet().stream().filter(k -> k.indexOf('|') >= 0).count();
+            return new long[] {lastSeen.size() - users, users};
+        }
+
         private synchronized void seen(String entity, long eventTime) {
             lastSeen.merge(entity, eventTime, Math::max);
         }
@@ -434,8 +489,10 @@ public final class Soak {
             p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
             p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
             p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-            // sign-ups spread over a little more than the run's span, so arrivals stay steady to the end
-            GeneratorConfig cfg = new GeneratorConfig().accounts(o.accounts).start(Instant.ofEpochMilli(START))
+            // sign-ups spread over a little more than the run's span, so arrivals stay steady to the end,
+            // and none before the start: the generator's default front-loads 40 % of its accounts
+            // (signed up before the start), a population that then shrinks for months
+            GeneratorConfig cfg = new GeneratorConfig().accounts(o.accounts).existingRatio(0).start(Instant.ofEpochMilli(START))
                     .days(o.days * 1.25).events((long) (o.rate * o.minutes * 60 * 2 + 1_000_000)).seed(20260302L).quiet(true);
             Iterator<GeneratedRecord> it = EventGenerator.records(cfg);
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
