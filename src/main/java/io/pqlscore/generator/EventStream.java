@@ -129,7 +129,7 @@ final class EventStream implements Iterator<GeneratedRecord> {
     final int[] team;
     final int[] userBase;
     final String[] accountIds;
-    private final int[] signupDay;
+    final int[] signupDay;
     private final int[] churnDay;
     private final int[] convertDay;
     private final int[] abandonDay;

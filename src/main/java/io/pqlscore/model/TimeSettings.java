@@ -43,7 +43,7 @@ public final class TimeSettings implements Serializable {
      * reading is older than this (an entity kept alive by other records while the metric was
      * silent), so the signal still follows SPEC's rule with no time limit.
      */
-    public long usageWithinMs() {
+    public long usageExpiryMs() {
         return retentionMs;
     }
 

@@ -36,6 +36,8 @@ public final class Metrics {
     public static final String TIER_TRANSITIONS = "tier_transitions";
     /** {@code AccountScorer}: firings without their record (a bug upstream if ever non-zero). */
     public static final String ORPHAN_FIRINGS = "orphan_firings";
+    /** {@code ExpiringCepOperator} (usage patterns): keys forgotten after the expiry (an entity's metric gone quiet). */
+    public static final String PATTERN_KEYS_EXPIRED = "pattern_keys_expired";
     /** {@code AccountScorer}: wall clock minus the current watermark, in ms. */
     public static final String SCORING_LAG_MS = "scoring_lag_ms";
     /** {@code TierCensus}: entities currently in a tier, as {@code entities.<kind>.<tier>}. */

@@ -8,10 +8,12 @@ import io.pqlscore.scoring.SignalFiring;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.cep.CEP;
 import org.apache.flink.cep.pattern.Pattern;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 
 /**
  * Compiles the model's sequence and usage signals into Flink CEP operators over the ordered,
@@ -59,11 +61,18 @@ public final class PatternSignals {
                 .filter(inputFilter(s, perUser, model.signalLayout()))
                 .uid("pattern-input-" + uid(s, perUser).substring("pattern-".length()))
                 .name("records for " + s.id() + (perUser ? " per user" : " per account"));
-        return CEP.pattern(input.keyBy(key(s, perUser), Types.STRING), pattern(s, model), new MessageIdOrder())
+        String name = (usage ? "usage approach " : "sequence ") + s.id() + (perUser ? " per user" : " per account");
+        KeyedStream<UsageEvent, String> keyed = input.keyBy(key(s, perUser), Types.STRING);
+        if (usage) {
+            TypeSerializer<UsageEvent> serializer = keyed.getType().createSerializer(keyed.getExecutionConfig().getSerializerConfig());
+            return keyed.transform(name, TypeInformation.of(SignalFiring.class), usageOperator(s, perUser, model, serializer))
+                    .uid(uid(s, perUser));
+        }
+        return CEP.pattern(keyed, pattern(s, model), new MessageIdOrder())
                 .inEventTime()
                 .process(emitter(s, perUser), TypeInformation.of(SignalFiring.class))
                 .uid(uid(s, perUser))
-                .name((usage ? "usage approach " : "sequence ") + s.id() + (perUser ? " per user" : " per account"));
+                .name(name);
     }
 
     // The pieces below are what the operator tests assemble on a harness, so that they test the
@@ -85,8 +94,20 @@ public final class PatternSignals {
     }
 
     static Pattern<UsageEvent, UsageEvent> pattern(Signal s, ScoringModel model) {
-        return s.kind() == SignalKind.USAGE ? UsageApproachPattern.of(s, model.signalLayout(), model.time().usageWithinMs())
+        return s.kind() == SignalKind.USAGE ? UsageApproachPattern.of(s, model.signalLayout())
                 : SequencePattern.of(s, model.signalLayout());
+    }
+
+    /**
+     * The operator of a usage signal: Flink's CepOperator (what CEP.pattern(...).inEventTime()
+     * .process(...) builds, same state and timers) that also forgets a key whose latest reading is
+     * the retention old ({@link ExpiringCepOperator}). The operator tests run it on a harness.
+     */
+    static ExpiringCepOperator<UsageEvent, String, SignalFiring> usageOperator(Signal s, boolean perUser, ScoringModel model,
+            TypeSerializer<UsageEvent> serializer) {
+        long expiry = model.time().usageExpiryMs();
+        return new ExpiringCepOperator<>(serializer, pattern(s, model), new MessageIdOrder(), emitter(s, perUser), expiry,
+                ExpiringCepOperator.granularityFor(expiry));
     }
 
     /** Emits a firing for each match, stamped with the match's last record. */

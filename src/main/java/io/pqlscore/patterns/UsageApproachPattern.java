@@ -2,7 +2,6 @@ package io.pqlscore.patterns;
 
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.model.Signal;
-import java.time.Duration;
 import org.apache.flink.cep.pattern.Pattern;
 import org.apache.flink.cep.pattern.conditions.SimpleCondition;
 
@@ -13,9 +12,14 @@ import org.apache.flink.cep.pattern.conditions.SimpleCondition;
  *
  * <p>The other half, "or which is the first reading", is decided by the scorer, the only place
  * that knows when an entity starts (it is forgotten at retention, SPEC 3); a CEP operator cannot
- * see the start of its key's stream; so is a crossing whose reading below is older than the
- * retention (see {@link #of}). A partial match holds at most the one latest reading below
- * {@code at}, so the pattern's state per key stays constant, and it expires after the retention.
+ * see the start of its key's stream; so is a crossing whose reading below is the retention or
+ * more before it, because {@link ExpiringCepOperator} forgets a key whose latest reading is that
+ * old (an entity that left). A partial match holds at most the one latest reading below
+ * {@code at}, so the pattern's state per key stays constant.
+ *
+ * <p>No {@code within}: CEP would then register a timer for every reading below (each starts a
+ * partial match), up to one per nightly reading over the window per key, many times the state
+ * of the match itself.
  */
 public final class UsageApproachPattern {
     static final String BELOW = "below";
@@ -26,17 +30,12 @@ public final class UsageApproachPattern {
     /**
      * @param layout the running model's {@code signalLayout()}: readings matched by another model
      *     (buffered in CEP across a model change) are neither below nor above.
-     * @param withinMs {@link io.pqlscore.model.TimeSettings#usageWithinMs()}: a crossing counts
-     *     here when the reading below is less than this before the one at or above (CEP's
-     *     {@code within} is exclusive); older ones are the scorer's, and the partial match goes, so
-     *     that {@link ExpiringCepOperator} can forget the key of an entity that left.
      */
-    public static Pattern<UsageEvent, UsageEvent> of(Signal signal, int layout, long withinMs) {
+    public static Pattern<UsageEvent, UsageEvent> of(Signal signal, int layout) {
         return Pattern.<UsageEvent>begin(BELOW)
                 .where(new RatioCondition(signal.index(), signal.at(), false, layout))
                 .next(AT_OR_ABOVE)
-                .where(new RatioCondition(signal.index(), signal.at(), true, layout))
-                .within(Duration.ofMillis(withinMs));
+                .where(new RatioCondition(signal.index(), signal.at(), true, layout));
     }
 
     static final class RatioCondition extends SimpleCondition<UsageEvent> {

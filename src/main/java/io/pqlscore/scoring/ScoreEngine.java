@@ -51,7 +51,7 @@ public final class ScoreEngine implements Serializable {
     private final double[] caps; // NaN: uncapped
     private final long interval;
     private final long retention;
-    private final long usageWithin;
+    private final long usageExpiry;
     private final int layout;
     /** Backtests only ({@code io.pqlscore.backtest}): current scores also carry each signal's points. */
     private boolean signalPointsInScores;
@@ -84,7 +84,7 @@ public final class ScoreEngine implements Serializable {
         }
         this.interval = model.time().evaluationIntervalMs();
         this.retention = model.time().retentionMs();
-        this.usageWithin = model.time().usageWithinMs();
+        this.usageExpiry = model.time().usageExpiryMs();
         this.layout = model.signalLayout();
     }
 
@@ -430,7 +430,7 @@ public final class ScoreEngine implements Serializable {
                 observe(st, e.hitValues[h], e.timestamp, s.windowMs(), (int) Math.min(Integer.MAX_VALUE, s.maxTierMin()));
                 st.lastSeen = e.timestamp;
             } else if (s.kind() == SignalKind.USAGE) {
-                if (usageReading(st, e.hitValues[h], e.hitRatios[h] >= s.at(), e.timestamp, usageWithin)) {
+                if (usageReading(st, e.hitValues[h], e.hitRatios[h] >= s.at(), e.timestamp, usageExpiry)) {
                     firing[i] = true;
                 }
             }
@@ -444,7 +444,7 @@ public final class ScoreEngine implements Serializable {
      * for a reading at or above {@code at} that is the first reading of the metric for this entity
      * (only the scorer knows when an entity starts: it is forgotten at retention), or whose previous
      * reading was below {@code at} and {@code within} or more before it (CEP's {@code within} let
-     * that partial match go; see {@code TimeSettings.usageWithinMs}). Together with CEP's crossings
+     * that partial match go; see {@code TimeSettings.usageExpiryMs}). Together with CEP's crossings
      * that is SPEC's rule: the previous reading below, however long ago.
      *
      * <p>State: {@code keys} holds the metrics seen; {@code times} two longs per metric, the time

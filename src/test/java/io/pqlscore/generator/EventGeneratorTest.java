@@ -208,6 +208,26 @@ class EventGeneratorTest {
     // ------------------------------------------------------------------ realism
 
     @Test
+    void theDefaultExistingRatioIsTheStreamAsBefore() {
+        List<GeneratedRecord> byDefault = list(new GeneratorConfig().accounts(50).days(2).seed(8));
+        List<GeneratedRecord> explicit = list(new GeneratorConfig().accounts(50).days(2).seed(8)
+                .existingRatio(GeneratorConfig.DEFAULT_EXISTING_RATIO));
+        assertThat(explicit).extracting(GeneratedRecord::json).containsExactlyElementsOf(
+                byDefault.stream().map(GeneratedRecord::json).toList());
+    }
+
+    /** A soak needs a population that only arrives: with ratio 0 nobody signed up before the start. */
+    @Test
+    void existingRatioIsTheShareOfAccountsSignedUpBeforeTheStart() {
+        EventStream some = new EventStream(new GeneratorConfig().accounts(5_000).seed(4).days(100));
+        long before = Arrays.stream(some.signupDay).filter(d -> d < 0).count();
+        assertThat(before / 5_000.0).isBetween(0.37, 0.43);
+        EventStream none = new EventStream(new GeneratorConfig().accounts(5_000).seed(4).days(100).existingRatio(0));
+        assertThat(Arrays.stream(none.signupDay).min().orElseThrow()).isGreaterThanOrEqualTo(0);
+        assertThat(Arrays.stream(none.signupDay).max().orElseThrow()).isLessThan(100);
+    }
+
+    @Test
     void teamSizesAreHeavyTailed() {
         EventStream world = new EventStream(new GeneratorConfig().accounts(10_000).seed(4).days(1));
         int[] team = world.team.clone();

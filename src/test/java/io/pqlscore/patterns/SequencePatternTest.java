@@ -10,6 +10,7 @@ import io.pqlscore.events.UsageEvent;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
+import io.pqlscore.model.SignalKind;
 import io.pqlscore.scoring.SignalFiring;
 import io.pqlscore.testing.Shared;
 import java.time.Instant;
@@ -325,7 +326,10 @@ class SequencePatternTest {
             int layout = model.signalLayout();
             this.filter = PatternSignals.inputFilter(signal, perUser, layout);
             Pattern<UsageEvent, UsageEvent> pattern = PatternSignals.pattern(signal, model);
-            this.operator = new CepOperator<>(
+            this.operator = signal.kind() == SignalKind.USAGE
+                    ? PatternSignals.usageOperator(signal, perUser, model,
+                            TypeInformation.of(UsageEvent.class).createSerializer(new SerializerConfigImpl()))
+                    : new CepOperator<>(
                     TypeInformation.of(UsageEvent.class).createSerializer(new SerializerConfigImpl()),
                     false, // event time
                     NFACompiler.compileFactory(pattern, false), // FiringEmitter handles no timeouts

@@ -191,36 +191,56 @@ class UsageApproachPatternTest {
 
     /**
      * An account whose latest reading was below {@code at} and which then left (no reading ever
-     * again) must not keep that reading in CEP's state for good: the pattern's {@code within} (the
-     * retention) lets it go, and CEP's timer for it clears the key. Without the {@code within} the
-     * key stayed forever: state per account ever seen rather than per account in state.
+     * again) must not keep that reading in CEP's state for good: {@link ExpiringCepOperator} forgets
+     * the key at its expiry timer, the first multiple of a quarter of the retention at or after the
+     * reading + the retention. Flink's plain CepOperator kept it (no {@code within} on the pattern).
      */
     @Test
     void aReadingBelowOfAnAccountThatLeftIsForgottenAfterTheRetention() throws Exception {
+        long retention = simple.time().usageExpiryMs();
+        long expiry = ExpiringCepOperator.expiryAt(T0, retention, ExpiringCepOperator.granularityFor(retention));
+        assertThat(expiry).isBetween(T0 + retention, T0 + retention + retention / 4);
         cep = Cep.of(simple, "quota", false);
         read(cep, "r1", T0, "u1", "rows", 500);
         cep.watermark(T0 + HOUR);
         assertThat(cep.harness.numKeyedStateEntries()).as("the reading below, kept as a partial match").isPositive();
-        cep.watermark(T0 + 90 * DAY - HOUR);
-        assertThat(cep.harness.numKeyedStateEntries()).as("within the retention: kept").isPositive();
-        cep.watermark(T0 + 90 * DAY + HOUR);
-        assertThat(cep.harness.numKeyedStateEntries()).as("keyed state entries after the retention").isZero();
+        cep.watermark(expiry - 1);
+        assertThat(cep.harness.numKeyedStateEntries()).as("before the expiry timer: kept").isPositive();
+        cep.watermark(expiry);
+        assertThat(cep.harness.numKeyedStateEntries()).as("keyed state entries after the expiry").isZero();
         assertThat(cep.harness.numEventTimeTimers()).isZero();
     }
 
+    /** A key whose reading below is younger than the retention at its expiry timer is kept, and its crossing fires. */
+    @Test
+    void aKeyWithAReadingWithinTheRetentionIsKept() throws Exception {
+        long retention = simple.time().usageExpiryMs();
+        long granularity = ExpiringCepOperator.granularityFor(retention);
+        cep = Cep.of(simple, "quota", false);
+        read(cep, "r1", T0, "u1", "rows", 500);
+        long firstExpiry = ExpiringCepOperator.expiryAt(T0, retention, granularity);
+        read(cep, "r2", firstExpiry - retention + DAY, "u1", "rows", 600); // below again, before the first expiry
+        cep.watermark(firstExpiry);
+        assertThat(cep.harness.numKeyedStateEntries()).as("r2 is younger than the retention: kept").isPositive();
+        read(cep, "r3", firstExpiry + DAY, "u1", "rows", 900);
+        cep.finish();
+        assertThat(cep.firings()).extracting(f -> f.messageId).containsExactly("r3");
+    }
+
     /**
-     * CEP's half of the rule: a crossing whose reading below is less than the retention before it.
-     * One that is the retention or more before is the scorer's ({@code ScoreEngine.usageReading},
+     * CEP's half of the rule: crossings whose reading below is younger than the retention. One whose
+     * reading below was forgotten is the scorer's ({@code ScoreEngine.usageReading},
      * {@code UsageReadingTest}), which fires {@code r4} here.
      */
     @Test
-    void aCrossingWithinTheRetentionIsCepsOneOlderThanThatIsTheScorers() throws Exception {
-        assertThat(simple.time().usageWithinMs()).isEqualTo(90 * DAY);
+    void aCrossingWithinTheRetentionIsCepsOneAfterTheKeyWasForgottenIsTheScorers() throws Exception {
+        assertThat(simple.time().usageExpiryMs()).isEqualTo(90 * DAY);
         cep = Cep.of(simple, "quota", false);
         read(cep, "r1", T0, "u1", "rows", 500);
         read(cep, "r2", T0 + 90 * DAY - 1, "u1", "rows", 850); // 1 ms under the retention: CEP's
         read(cep, "r3", T0 + 100 * DAY, "u1", "rows", 500);
-        read(cep, "r4", T0 + 190 * DAY, "u1", "rows", 850); // exactly the retention later: not CEP's
+        cep.watermark(T0 + 250 * DAY); // past r3's expiry timer: forgotten
+        read(cep, "r4", T0 + 260 * DAY, "u1", "rows", 850);
         cep.finish();
         assertThat(cep.firings()).extracting(f -> f.messageId).containsExactly("r2");
     }

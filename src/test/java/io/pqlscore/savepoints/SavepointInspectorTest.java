@@ -66,6 +66,8 @@ class SavepointInspectorTest {
             SavepointJobs.awaitReaders(REPORTER, run, 2);
             SavepointJobs.publishSpread(input, "part-1", first, 2);
             SavepointJobs.awaitRead(REPORTER, run, SavepointJobs.records(first));
+            // before the sources' first watermark, "quiet" would hold with nothing scored yet
+            SavepointJobs.awaitSourceWatermark(REPORTER, run);
             SavepointJobs.awaitQuiet(REPORTER, run, Duration.ofMillis(500));
             savepoint = SavepointJobs.localPath(SavepointJobs.stopWithSavepoint(run, work.resolve("savepoints")));
         } finally {
@@ -78,8 +80,10 @@ class SavepointInspectorTest {
             ObjectNode n = (ObjectNode) SavepointResumeTest.json(row);
             lastSaid.put(key(n), n);
         }
+        int said = lastSaid.size();
         lastSaid.values().removeIf(n -> n.get("forgotten").asBoolean());
-        assertThat(lastSaid).as("entities in the scorer's state").isNotEmpty();
+        assertThat(lastSaid).as("entities in the scorer's state (of %d score rows for %d entities, %d transitions)",
+                run.out.scores().size(), said, run.out.transitions().size()).isNotEmpty();
         assertThat(lastSaid.values()).as("some entities above none").anyMatch(n -> !n.get("tier").asText().equals("none"));
         long t1 = System.nanoTime();
 

@@ -200,6 +200,15 @@ final class SavepointJobs {
      * i.e. every record the watermark has passed is scored and its outputs are written. Returns the
      * scorer's watermark: the job has emitted everything up to that event time, nothing after it.
      */
+    /** Waits until every source reader has emitted a watermark (the router's output watermark is no longer MIN_VALUE). */
+    static void awaitSourceWatermark(InMemoryReporter reporter, Run run) throws Exception {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (sourceWatermark(reporter, run.id()) == Long.MIN_VALUE) {
+            checkAlive(run, deadline, "the sources' first watermark");
+            Thread.sleep(50);
+        }
+    }
+
     static long awaitQuiet(InMemoryReporter reporter, Run run, Duration quiet) throws Exception {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         String last = null;
