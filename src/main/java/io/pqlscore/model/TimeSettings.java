@@ -37,11 +37,11 @@ public final class TimeSettings implements Serializable {
     }
 
     /**
-     * How long a usage reading below {@code at} stays the "previous reading" in the usage CEP
-     * pattern ({@code within}): the retention. Beyond it CEP lets the partial match go, so that a
-     * metric's state does not outlive its entity; the scorer fires the rare crossing whose previous
-     * reading is older than this (an entity kept alive by other records while the metric was
-     * silent), so the signal still follows SPEC's rule with no time limit.
+     * How long a usage pattern's key may go without a reading before its CEP operator forgets it
+     * ({@code ExpiringCepOperator}): the retention, so that a metric's CEP state does not outlive
+     * its entity. The scorer fires the rare crossing whose previous reading (below) is this old or
+     * older (an entity kept alive by other records while the metric was silent), so the signal
+     * still follows SPEC's rule with no time limit.
      */
     public long usageExpiryMs() {
         return retentionMs;

@@ -443,16 +443,16 @@ public final class ScoreEngine implements Serializable {
      * fires for it; the other crossings are CEP's ({@code UsageApproachPattern}). The scorer fires
      * for a reading at or above {@code at} that is the first reading of the metric for this entity
      * (only the scorer knows when an entity starts: it is forgotten at retention), or whose previous
-     * reading was below {@code at} and {@code within} or more before it (CEP's {@code within} let
-     * that partial match go; see {@code TimeSettings.usageExpiryMs}). Together with CEP's crossings
-     * that is SPEC's rule: the previous reading below, however long ago.
+     * reading was below {@code at} and {@code expiry} or more before it (the pattern operator has
+     * forgotten that key by then; see {@code TimeSettings.usageExpiryMs}). Together with CEP's
+     * crossings that is SPEC's rule: the previous reading below, however long ago.
      *
      * <p>State: {@code keys} holds the metrics seen; {@code times} two longs per metric, the time
      * of its latest reading and 1 if that reading was below {@code at}, else 0. State from before
      * {@code times} was kept (savepoints of earlier versions) gets "unknown" (Long.MIN_VALUE, 0)
      * for the metrics it already had: those rely on CEP alone until their next reading.
      */
-    static boolean usageReading(SignalState st, String metric, boolean atOrAbove, long t, long within) {
+    static boolean usageReading(SignalState st, String metric, boolean atOrAbove, long t, long expiry) {
         int n = st.keys.length;
         if (st.times.length != 2 * n) {
             long[] times = new long[2 * n];
@@ -472,7 +472,7 @@ public final class ScoreEngine implements Serializable {
         } else {
             long previous = st.times[2 * k];
             boolean previousBelow = st.times[2 * k + 1] != 0;
-            fires = atOrAbove && previousBelow && previous != Long.MIN_VALUE && t - previous >= within;
+            fires = atOrAbove && previousBelow && previous != Long.MIN_VALUE && t - previous >= expiry;
         }
         st.times[2 * k] = t;
         st.times[2 * k + 1] = atOrAbove ? 0 : 1;
