@@ -58,17 +58,10 @@ class SavepointInspectorTest {
         List<byte[]> lines = SavepointJobs.lines(Shared.conformance().resolve("cases").resolve("11-generated.events.jsonl"));
         List<byte[]> first = lines.subList(0, RECORDS);
 
-        Path input = Files.createDirectories(work.resolve("input"));
-        SavepointJobs.Run run = SavepointJobs.start("inspector-test job", model,
-                SavepointJobs.continuous(modelPath, input, 2), null, null);
+        SavepointJobs.Run run = SavepointJobs.startAndSettle(REPORTER, "inspector-test job", model, modelPath, work, first, 2,
+                Duration.ofMillis(500)).run();
         Path savepoint;
         try {
-            SavepointJobs.awaitReaders(REPORTER, run, 2);
-            SavepointJobs.publishSpread(input, "part-1", first, 2);
-            SavepointJobs.awaitRead(REPORTER, run, SavepointJobs.records(first));
-            // before the sources' first watermark, "quiet" would hold with nothing scored yet
-            SavepointJobs.awaitSourceWatermark(REPORTER, run);
-            SavepointJobs.awaitQuiet(REPORTER, run, Duration.ofMillis(500));
             savepoint = SavepointJobs.localPath(SavepointJobs.stopWithSavepoint(run, work.resolve("savepoints")));
         } finally {
             run.cancelIfRunning();

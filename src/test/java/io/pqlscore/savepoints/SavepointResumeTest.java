@@ -83,22 +83,20 @@ class SavepointResumeTest {
                 .as("the reference run is the conformance case's expected output").isEmpty();
 
         // phase 1: the first half, then stop with a savepoint (no drain)
-        Path input = Files.createDirectories(work.resolve("input"));
-        SavepointJobs.Run phase1 = SavepointJobs.start("resume-test phase 1", model,
-                SavepointJobs.continuous(modelPath, input, 2), null, null);
-        long cut;
+        SavepointJobs.Settled settled = SavepointJobs.startAndSettle(REPORTER, "resume-test phase 1", model, modelPath, work,
+                first, 2, Duration.ofMillis(500));
+        SavepointJobs.Run phase1 = settled.run();
+        Path input = settled.input();
+        long cut = settled.cut();
         String savepoint;
         try {
-            SavepointJobs.awaitReaders(REPORTER, phase1, 2);
-            SavepointJobs.publishSpread(input, "part-1", first, 2);
-            SavepointJobs.awaitRead(REPORTER, phase1, SavepointJobs.records(first));
-            cut = SavepointJobs.awaitQuiet(REPORTER, phase1, Duration.ofMillis(500));
             savepoint = SavepointJobs.stopWithSavepoint(phase1, work.resolve("savepoints"));
         } finally {
             phase1.cancelIfRunning();
         }
         List<String> before = phase1.out.transitions();
-        assertThat(before).as("phase 1 emitted part of the transitions")
+        assertThat(before).as("phase 1 emitted part of the transitions (scorer watermark at the savepoint %d, source %d)", cut,
+                        SavepointJobs.sourceWatermark(REPORTER, phase1.id()))
                 .isNotEmpty().hasSizeLessThan(reference.transitions().size());
         assertThat(before).as("phase 1 emitted only transitions up to its watermark")
                 .allMatch(t -> occurredAt(t) <= cut);
