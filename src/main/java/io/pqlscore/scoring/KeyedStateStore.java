@@ -71,14 +71,22 @@ final class KeyedStateStore implements AccountStore {
     void bind(String key, TimerService timers) {
         this.key = key;
         this.timers = timers;
-        accountRead = false;
+        forgetCache(false);
+    }
+
+    /**
+     * Empties this invocation's cache. {@code stateKnownEmpty}: the key's state was just cleared,
+     * so "nothing cached" means "nothing there" and need not be read.
+     */
+    private void forgetCache(boolean stateKnownEmpty) {
+        accountRead = stateKnownEmpty;
         accountValue = null;
         accountWritten = false;
         storedAccountIds = null;
         storedAccountLayout = 0;
         userValues.clear();
         userWrites.clear();
-        allUsersRead = false;
+        allUsersRead = stateKnownEmpty;
         agendaValues.clear();
         agendaWrites.clear();
     }
@@ -170,16 +178,7 @@ final class KeyedStateStore implements AccountStore {
         account.clear();
         users.clear();
         agenda.clear();
-        accountRead = true;
-        accountValue = null;
-        accountWritten = false;
-        storedAccountIds = null;
-        storedAccountLayout = 0;
-        userValues.clear();
-        userWrites.clear();
-        allUsersRead = true;
-        agendaValues.clear();
-        agendaWrites.clear();
+        forgetCache(true);
     }
 
     @Override
