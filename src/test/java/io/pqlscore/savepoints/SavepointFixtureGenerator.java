@@ -137,17 +137,11 @@ public final class SavepointFixtureGenerator {
         List<byte[]> rest = lines.subList(RECORDS_BEFORE, lines.size());
 
         // 1. the job on the first records, stopped with a savepoint (no drain)
-        Path input = Files.createDirectories(work.resolve("input"));
-        SavepointJobs.Run run = SavepointJobs.start("savepoint fixture: first part", model,
-                SavepointJobs.continuous(modelPath, input, PARALLELISM), null, ROCKSDB);
-        SavepointJobs.awaitReaders(reporter, run, PARALLELISM);
-        SavepointJobs.publishSpread(input, "part-1", first, PARALLELISM);
-        SavepointJobs.awaitRead(reporter, run, SavepointJobs.records(first));
-        long cut = SavepointJobs.awaitQuiet(reporter, run, Duration.ofSeconds(1));
-        if (cut == Long.MIN_VALUE) {
-            throw new IllegalStateException("a source reader got no input file, so the job's watermark never moved: "
-                    + "run the generator again");
-        }
+        SavepointJobs.Settled settled = SavepointJobs.startAndSettle(reporter, "savepoint fixture: first part", model, modelPath,
+                work, first, PARALLELISM, Duration.ofSeconds(1), ROCKSDB);
+        SavepointJobs.Run run = settled.run();
+        Path input = settled.input();
+        long cut = settled.cut();
         String savepoint = SavepointJobs.stopWithSavepoint(run, work.resolve("savepoints"));
         SavepointJobs.deleteRecursively(input); // a restore must never need the first part's file
         List<String> before = run.out.transitions();

@@ -59,7 +59,7 @@ class SavepointInspectorTest {
         List<byte[]> first = lines.subList(0, RECORDS);
 
         SavepointJobs.Run run = SavepointJobs.startAndSettle(REPORTER, "inspector-test job", model, modelPath, work, first, 2,
-                Duration.ofMillis(500)).run();
+                Duration.ofMillis(500), null).run();
         Path savepoint;
         try {
             savepoint = SavepointJobs.localPath(SavepointJobs.stopWithSavepoint(run, work.resolve("savepoints")));

@@ -228,11 +228,11 @@ final class SavepointJobs {
      * again on a fresh job and directory (at most {@value #SETTLE_ATTEMPTS} times), saying so.
      */
     static Settled startAndSettle(InMemoryReporter reporter, String tag, ScoringModel model, Path modelPath, Path work,
-            List<byte[]> records, int readers, Duration quiet) throws Exception {
+            List<byte[]> records, int readers, Duration quiet, Map<String, String> extra) throws Exception {
         for (int attempt = 1; ; attempt++) {
             Path input = Files.createDirectories(work.resolve("input-" + attempt));
             Run run = start(attempt == 1 ? tag : tag + " (attempt " + attempt + ")", model, continuous(modelPath, input, readers),
-                    null, null);
+                    null, extra);
             boolean settled = false;
             try {
                 awaitReaders(reporter, run, readers);

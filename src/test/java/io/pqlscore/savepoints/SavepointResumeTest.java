@@ -84,7 +84,7 @@ class SavepointResumeTest {
 
         // phase 1: the first half, then stop with a savepoint (no drain)
         SavepointJobs.Settled settled = SavepointJobs.startAndSettle(REPORTER, "resume-test phase 1", model, modelPath, work,
-                first, 2, Duration.ofMillis(500));
+                first, 2, Duration.ofMillis(500), null);
         SavepointJobs.Run phase1 = settled.run();
         Path input = settled.input();
         long cut = settled.cut();
