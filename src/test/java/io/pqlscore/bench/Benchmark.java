@@ -101,6 +101,8 @@ public final class Benchmark {
         Set<String> phases = new LinkedHashSet<>(List.of("throughput", "latency", "replay"));
         boolean state = true;
         boolean ingestBreakdown = true;
+        /** The keyed floors (KeyedFloors) between the baseline and the full job. */
+        boolean floors = true;
         /** 2: a baseline before and after the full job (contention drifts); 1: before only. */
         int baselineRuns = 2;
         int accounts = 100_000;
@@ -146,7 +148,7 @@ public final class Benchmark {
                 "Latency: --latency-rate R (default: half the measured full-job rate) --latency-warmup D (20s)",
                 "         --latency-seconds N (120) --latency-delivery at-least-once,exactly-once",
                 "         --latency-ooo 0s,model (out-of-orderness bounds; 'model' = the model's own, 5m)",
-                "Other:   --no-state --no-ingest-breakdown --baseline-runs 1|2 (2: before and after the full job)",
+                "Other:   --no-state --no-ingest-breakdown --no-floors --baseline-runs 1|2 (2: before and after the full job)",
                 "         --drain-timeout D (60m) --work-dir DIR --out DIR (target/bench)",
                 "         --fresh (do not keep the phases of an earlier results.json)",
                 "");
@@ -176,6 +178,7 @@ public final class Benchmark {
                     case "--only": o.phases = new LinkedHashSet<>(List.of(need(a, v).split(","))); i++; break;
                     case "--no-state": o.state = false; break;
                     case "--no-ingest-breakdown": o.ingestBreakdown = false; break;
+                    case "--no-floors": o.floors = false; break;
                     case "--baseline-runs": o.baselineRuns = Integer.parseInt(need(a, v)); i++; break;
                     case "--fresh": o.fresh = true; break;
                     case "--accounts": o.accounts = Integer.parseInt(need(a, v)); i++; break;
@@ -399,6 +402,12 @@ public final class Benchmark {
             ingest.set("parse", ingestVariant(o, kafka, topic, total, "parse"));
         }
         ObjectNode base1 = baseline(o, kafka, topic, total, 1);
+        ObjectNode floors = null;
+        if (o.floors) {
+            floors = JSON.createObjectNode();
+            floors.set("state", floor(o, kafka, topic, total, "state"));
+            floors.set("order", floor(o, kafka, topic, total, "order"));
+        }
         FullRun full = fullJob(o, kafka, topic, model, total, gen.lastEventTime);
         ObjectNode base2 = o.baselineRuns > 1 ? baseline(o, kafka, topic, total, 2) : null;
         result.set("baseline_before", base1);
@@ -412,6 +421,15 @@ public final class Benchmark {
         double f = full.json.path("events_per_s").asDouble();
         result.put("baseline_events_per_s", Math.round(b));
         result.put("ratio_full_to_baseline", round(f / b, 4));
+        if (floors != null) {
+            for (String which : List.of("state", "order")) {
+                ObjectNode fl = (ObjectNode) floors.get(which);
+                fl.put("ratio_to_baseline", round(fl.path("events_per_s").asDouble() / b, 4));
+                log("floor '%s': %,.0f events/s, ratio to the baseline %.3f", which,
+                        fl.path("events_per_s").asDouble(), fl.path("events_per_s").asDouble() / b);
+            }
+            result.set("floors", floors);
+        }
         result.put("ratio_target", 0.5);
         result.put("ratio_target_met", f / b >= 0.5);
         result.put("throughput_target_events_per_s", 100_000);
@@ -435,21 +453,45 @@ public final class Benchmark {
     /** Source, parser and record router of the job, keyBy(account), and a discarding sink. */
     static ObjectNode baseline(Options o, EmbeddedKafka kafka, String topic, long total, int n) throws Exception {
         log("baseline #%d: Kafka source + parser + router + keyBy(account) + discard, bounded (stop at latest)", n);
-        try (BenchCluster c = BenchCluster.start(o, o.workDir.resolve("baseline-" + n))) {
+        return keyedRun(o, kafka, topic, total, "baseline #" + n, "baseline-" + n,
+                keyed -> keyed.sinkTo(new DiscardingSink<>()).uid("bench-baseline-discard")
+                        .name("baseline: discard after keyBy(account)"));
+    }
+
+    /**
+     * The baseline followed by one of the {@link KeyedFloors} on the job's state backend: the least
+     * keyed work the contract asks per record, so that the full job's cost can be placed between
+     * the ingest path and what RocksDB keyed state alone costs on this machine.
+     */
+    static ObjectNode floor(Options o, EmbeddedKafka kafka, String topic, long total, String which) throws Exception {
+        boolean order = which.equals("order");
+        log("floor '%s': baseline + %s, bounded (stop at latest)", which, order
+                ? "buffer by event time in keyed state, timer at the record's instant, release, one value read/write"
+                : "one keyed value read and write per record");
+        return keyedRun(o, kafka, topic, total, "floor " + which, "floor-" + which,
+                keyed -> keyed.process(order ? new KeyedFloors.EventTimeBuffer() : new KeyedFloors.StateTouch())
+                        .returns(Types.LONG).uid("bench-floor-" + which).name("floor " + which)
+                        .sinkTo(new DiscardingSink<>()).uid("bench-floor-discard")
+                        .name("baseline: discard after keyBy(account) and floor " + which));
+    }
+
+    /** Runs source, parser, router and keyBy(account) into {@code after}, timed to the last record at the sink. */
+    static ObjectNode keyedRun(Options o, EmbeddedKafka kafka, String topic, long total, String label, String id,
+            java.util.function.Consumer<org.apache.flink.streaming.api.datastream.KeyedStream<UsageEvent, String>> after)
+            throws Exception {
+        try (BenchCluster c = BenchCluster.start(o, o.workDir.resolve(id))) {
             StreamExecutionEnvironment env = c.environment();
             JobOptions jo = JobOptions.parse("--kafka-bootstrap-servers", kafka.bootstrapServers(), "--kafka-topics",
                     topic, "--kafka-starting-offsets", "earliest", "--kafka-stop-at-latest", "--kafka-group-id",
-                    "bench-baseline-" + n, "--parallelism", Integer.toString(o.parallelism));
+                    "bench-" + id, "--parallelism", Integer.toString(o.parallelism));
             ScoringPipeline.configure(env, jo);
             ScoringModel model = ModelLoader.loadDefault();
             EventParser parser = new EventParser(model, jo.maxRecordBytes, jo.maxDepth);
             DataStream<ParsedRecord> records = new KafkaEventSource(jo).open(env, parser,
                     ScoringTopology.watermarks(model, jo.idleTimeout));
-            records.process(new RecordRouter()).uid("bench-baseline-router").name(BASELINE_ROUTER)
-                    .keyBy(BY_ACCOUNT, Types.STRING)
-                    .sinkTo(new DiscardingSink<>()).uid("bench-baseline-discard")
-                    .name("baseline: discard after keyBy(account)");
-            JobID job = c.submit(env, "pqlscore bench: baseline #" + n);
+            after.accept(records.process(new RecordRouter()).uid("bench-baseline-router").name(BASELINE_ROUTER)
+                    .keyBy(BY_ACCOUNT, Types.STRING));
+            JobID job = c.submit(env, "pqlscore bench: " + label);
             long started = System.nanoTime();
             CpuMeter cpu = new CpuMeter();
             long first = -1;
@@ -473,11 +515,11 @@ public final class Benchmark {
                     if (s != JobStatus.FINISHED) {
                         c.checkRunning(job);
                     }
-                    throw new IllegalStateException("baseline finished with " + keyed + " of " + total
+                    throw new IllegalStateException(label + " finished with " + keyed + " of " + total
                             + " records through the keyBy");
                 }
                 if (now > deadline) {
-                    throw new IllegalStateException("baseline did not finish within " + o.drainTimeout);
+                    throw new IllegalStateException(label + " did not finish within " + o.drainTimeout);
                 }
                 Thread.sleep(20);
             }
@@ -490,7 +532,7 @@ public final class Benchmark {
             efficiency(r, total, (ObjectNode) r.get("cpu"));
             JobResult jr = c.cluster.requestJobResult(job).get();
             r.put("job_net_runtime_s", round(jr.getNetRuntime() / 1e3, 2));
-            log("baseline #%d: %,d records in %.2f s = %,.0f events/s (job %.1f s incl. start-up and shutdown)", n,
+            log("%s: %,d records in %.2f s = %,.0f events/s (job %.1f s incl. start-up and shutdown)", label,
                     total, s, total / s, jr.getNetRuntime() / 1e3);
             return r;
         }
@@ -1257,6 +1299,15 @@ public final class Benchmark {
                     t.path("full").path("events_per_s").asLong(), t.path("baseline_events_per_s").asLong(),
                     t.path("ratio_full_to_baseline").asDouble(), met(t.path("ratio_target_met")),
                     met(t.path("throughput_target_met")));
+            for (String which : List.of("state", "order")) {
+                JsonNode fl = t.path("floors").path(which);
+                if (!fl.isMissingNode()) {
+                    System.out.printf(Locale.ROOT, "floor '%s' (baseline + %s): %,d events/s, ratio to the baseline %.4f%n",
+                            which, which.equals("state") ? "one keyed value read/write per record"
+                                    : "event-time buffer, timer and release per record",
+                            fl.path("events_per_s").asLong(), fl.path("ratio_to_baseline").asDouble());
+                }
+            }
             JsonNode s = t.path("state");
             if (!s.isMissingNode()) {
                 System.out.printf(Locale.ROOT, "state: %s, %,d bytes/account, %,d bytes/user (target <= 300: %s); "

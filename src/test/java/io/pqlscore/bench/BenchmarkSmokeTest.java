@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The benchmark's code paths on a tiny input (50 accounts, 2,000 records), so that a change to the
  * job (an operator renamed, a metric gone, a connector API) breaks the build rather than the next
- * benchmark run: pre-load, baseline, full job with exactly-once Kafka output and its checkpoint
+ * benchmark run: pre-load, baseline, the keyed floors, full job with exactly-once Kafka output and its checkpoint
  * statistics, savepoint and state analysis, results.json. Not a measurement: the numbers of so
  * small a run mean nothing. Latency and replay share the job-building and timing code tested here.
  */
@@ -36,6 +36,8 @@ class BenchmarkSmokeTest {
         assertThat(t.path("full").path("events_per_s").asLong()).isPositive();
         assertThat(t.path("full").path("transitions").asLong()).isPositive();
         assertThat(t.path("ratio_full_to_baseline").asDouble()).isPositive();
+        assertThat(t.path("floors").path("state").path("events_per_s").asLong()).isPositive();
+        assertThat(t.path("floors").path("order").path("ratio_to_baseline").asDouble()).isPositive();
         assertThat(t.path("full").path("checkpoints_after_run").path("full").path("state_size_bytes").asLong())
                 .isPositive();
         assertThat(t.path("state").path("bytes_per_user").asLong()).isPositive();
