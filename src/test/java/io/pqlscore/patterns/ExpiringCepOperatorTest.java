@@ -2,18 +2,24 @@ package io.pqlscore.patterns;
 
 import static io.pqlscore.patterns.SequencePatternTest.DAY;
 import static io.pqlscore.patterns.SequencePatternTest.HOUR;
+import static io.pqlscore.patterns.SequencePatternTest.MINUTE;
 import static io.pqlscore.patterns.SequencePatternTest.T0;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
+import io.pqlscore.model.Signal;
 import io.pqlscore.patterns.SequencePatternTest.Cep;
 import io.pqlscore.scoring.SignalFiring;
 import io.pqlscore.testing.Shared;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.cep.nfa.compiler.NFACompiler;
+import org.apache.flink.cep.operator.CepOperator;
+import org.apache.flink.cep.pattern.Pattern;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -71,6 +77,63 @@ class ExpiringCepOperatorTest {
                 assertThat(h.extractOutputValues()).isEmpty();
             }
         }
+    }
+
+    /**
+     * An upgrade from a version that ran Flink's plain event-time CepOperator: readings that
+     * version had buffered (the watermark had not passed them when the savepoint was taken) are
+     * matched first, in CEP's order (event time, then messageId), before the key's next reading,
+     * which is matched on arrival; so the crossing below (r1, r2 buffered) then above (r3, new) fires.
+     */
+    @Test
+    void readingsAnEventTimeCepOperatorBufferedAreMatchedBeforeTheNextReadingAfterAnUpgrade() throws Exception {
+        ScoringModel simple = ModelLoader.load(Shared.conformance().resolve("model-simple.yaml"));
+        try (Cep parser = Cep.of(simple, "quota", false)) {
+            UsageEvent r1 = parser.parse("r1", T0, "u1", "a9", "Usage", "{\"metric\":\"rows\",\"used\":900,\"limit\":1000}");
+            UsageEvent r2b = parser.parse("r2-b", T0 + MINUTE, "u1", "a9", "Usage", "{\"metric\":\"rows\",\"used\":500,\"limit\":1000}");
+            UsageEvent r2a = parser.parse("r2-a", T0 + MINUTE, "u1", "a9", "Usage", "{\"metric\":\"rows\",\"used\":950,\"limit\":1000}");
+            UsageEvent r3 = parser.parse("r3", T0 + 2 * MINUTE, "u1", "a9", "Usage", "{\"metric\":\"rows\",\"used\":850,\"limit\":1000}");
+
+            OperatorSubtaskState snapshot;
+            Pattern<UsageEvent, UsageEvent> pattern = PatternSignals.pattern(parser.signal, simple);
+            CepOperator<UsageEvent, String, SignalFiring> eventTimeCep = new CepOperator<>(
+                    TypeInformation.of(UsageEvent.class).createSerializer(new SerializerConfigImpl()), false,
+                    NFACompiler.compileFactory(pattern, false), new MessageIdOrder(), pattern.getAfterMatchSkipStrategy(),
+                    PatternSignals.emitter(parser.signal, false), null);
+            try (KeyedOneInputStreamOperatorTestHarness<String, UsageEvent, SignalFiring> h = new KeyedOneInputStreamOperatorTestHarness<>(
+                    eventTimeCep, PatternSignals.key(parser.signal, false), Types.STRING)) {
+                h.setStateBackend(new EmbeddedRocksDBStateBackend());
+                h.open();
+                h.processWatermark(T0 - 1);
+                // arrival order r2-b, r2-a, r1: CEP sorts them into r1 (above), r2-a (above), r2-b (below)
+                h.processElement(r2b, r2b.timestamp);
+                h.processElement(r2a, r2a.timestamp);
+                h.processElement(r1, r1.timestamp);
+                assertThat(h.extractOutputValues()).isEmpty();
+                snapshot = h.snapshot(1, T0);
+            }
+            try (KeyedOneInputStreamOperatorTestHarness<String, UsageEvent, SignalFiring> h = rocksDbHarness(simple, parser)) {
+                h.initializeState(snapshot);
+                h.open();
+                h.processElement(r3, r3.timestamp);
+                assertThat(h.extractOutputValues()).as("r2-b (below, last of the buffered) then r3 (above): a crossing at r3")
+                        .extracting(f -> f.messageId + "@" + f.timestamp).containsExactly("r3@" + (T0 + 2 * MINUTE));
+                assertThat(h.extractOutputStreamRecords().get(0).getTimestamp()).isEqualTo(T0 + 2 * MINUTE);
+                h.processWatermark(T0 + 3 * MINUTE); // the old version's timers fire on an empty queue: nothing more
+                assertThat(h.extractOutputValues()).hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void aPatternWithAWindowIsRefused() {
+        ScoringModel simple = ModelLoader.load(Shared.conformance().resolve("model-simple.yaml"));
+        Signal onboarding = simple.signals().stream().filter(x -> x.id().equals("onboarding")).findFirst().orElseThrow();
+        assertThatThrownBy(() -> new ExpiringCepOperator<>(
+                TypeInformation.of(UsageEvent.class).createSerializer(new SerializerConfigImpl()),
+                PatternSignals.pattern(onboarding, simple), new MessageIdOrder(), PatternSignals.emitter(onboarding, true),
+                RETENTION, ExpiringCepOperator.granularityFor(RETENTION)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("within");
     }
 
     /** The keys that hold anything in any of CEP's keyed states (RocksDB's harness cannot count entries). */
