@@ -99,9 +99,10 @@ public final class PatternSignals {
     }
 
     /**
-     * The operator of a usage signal: Flink's CepOperator (what CEP.pattern(...).inEventTime()
-     * .process(...) builds, same state and timers) that also forgets a key whose latest reading is
-     * the retention old ({@link ExpiringCepOperator}). The operator tests run it on a harness.
+     * The operator of a usage signal: Flink's CepOperator (same state and timers as
+     * CEP.pattern(...).inEventTime().process(...) builds) that matches each reading the sequencer
+     * released on arrival and forgets a key whose latest reading is the retention old
+     * ({@link ExpiringCepOperator}). The operator tests run it on a harness.
      */
     static ExpiringCepOperator<UsageEvent, String, SignalFiring> usageOperator(Signal s, boolean perUser, ScoringModel model,
             TypeSerializer<UsageEvent> serializer) {

@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The usage-approach operator per reading, on RocksDB with the job's settings: nightly readings of
+ * The usage-approach operator per reading, on RocksDB (two configurations, {@link #rocksdb}): nightly readings of
  * {@link #KEYS} (account, metric) keys over {@link #DAYS} days, in the order the sequencer releases
  * them, the watermark following every {@link #WATERMARK_EVERY} readings. {@code event-time-cep} is
  * Flink's CepOperator as {@code CEP.pattern(...).inEventTime()} builds it (what the job ran before:
@@ -48,7 +48,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 1)
-@Measurement(iterations = 3)
+@Measurement(iterations = 5)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
 public class UsagePatternBenchmark {
     static final int KEYS = 8_000;
@@ -57,6 +57,13 @@ public class UsagePatternBenchmark {
 
     @Param({"event-time-cep", "on-arrival"})
     public String operator;
+
+    /**
+     * {@code job-own-memory}: flink-conf/config.yaml's RocksDB settings with RocksDB's own memory
+     * sizes; {@code default}: Flink's default RocksDB options in the harness's managed memory.
+     */
+    @Param({"job-own-memory", "default"})
+    public String rocksdb;
 
     private ScoringModel model;
     private Signal usage;
@@ -91,8 +98,15 @@ public class UsagePatternBenchmark {
                 operator.equals("on-arrival") ? PatternSignalsAccess.usageOperator(usage, model)
                         : PatternSignalsAccess.eventTimeCep(usage, model),
                 PatternSignalsAccess.key(usage), Types.STRING)) {
-            Configuration jobSettings = GlobalConfiguration.loadConfiguration(Paths.get("flink-conf").toAbsolutePath().toString());
-            h.setStateBackend(new EmbeddedRocksDBStateBackend().configure(jobSettings, getClass().getClassLoader()));
+            if (rocksdb.equals("default")) {
+                h.setStateBackend(new EmbeddedRocksDBStateBackend());
+            } else {
+                Configuration jobSettings = GlobalConfiguration.loadConfiguration(Paths.get("flink-conf").toAbsolutePath().toString());
+                // RocksDB's own memory sizes: the harness's managed-memory budget is tiny, and a
+                // RocksDB flushing its memtables constantly is not what the job runs with
+                jobSettings.setString("state.backend.rocksdb.memory.managed", "false");
+                h.setStateBackend(new EmbeddedRocksDBStateBackend().configure(jobSettings, getClass().getClassLoader()));
+            }
             h.open();
             long firings = 0;
             int n = 0;
