@@ -14,12 +14,8 @@ import io.pqlscore.model.Signal;
 import io.pqlscore.patterns.SequencePatternTest.Cep;
 import io.pqlscore.scoring.SignalFiring;
 import io.pqlscore.testing.Shared;
-import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.cep.nfa.compiler.NFACompiler;
 import org.apache.flink.cep.operator.CepOperator;
-import org.apache.flink.cep.pattern.Pattern;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -95,11 +91,8 @@ class ExpiringCepOperatorTest {
             UsageEvent r3 = parser.parse("r3", T0 + 2 * MINUTE, "u1", "a9", "Usage", "{\"metric\":\"rows\",\"used\":850,\"limit\":1000}");
 
             OperatorSubtaskState snapshot;
-            Pattern<UsageEvent, UsageEvent> pattern = PatternSignals.pattern(parser.signal, simple);
-            CepOperator<UsageEvent, String, SignalFiring> eventTimeCep = new CepOperator<>(
-                    TypeInformation.of(UsageEvent.class).createSerializer(new SerializerConfigImpl()), false,
-                    NFACompiler.compileFactory(pattern, false), new MessageIdOrder(), pattern.getAfterMatchSkipStrategy(),
-                    PatternSignals.emitter(parser.signal, false), null);
+            CepOperator<UsageEvent, String, SignalFiring> eventTimeCep = PatternSignalsAccess.eventTimeCep(parser.signal, false,
+                    simple);
             try (KeyedOneInputStreamOperatorTestHarness<String, UsageEvent, SignalFiring> h = new KeyedOneInputStreamOperatorTestHarness<>(
                     eventTimeCep, PatternSignals.key(parser.signal, false), Types.STRING)) {
                 h.setStateBackend(new EmbeddedRocksDBStateBackend());
@@ -130,7 +123,7 @@ class ExpiringCepOperatorTest {
         ScoringModel simple = ModelLoader.load(Shared.conformance().resolve("model-simple.yaml"));
         Signal onboarding = simple.signals().stream().filter(x -> x.id().equals("onboarding")).findFirst().orElseThrow();
         assertThatThrownBy(() -> new ExpiringCepOperator<>(
-                TypeInformation.of(UsageEvent.class).createSerializer(new SerializerConfigImpl()),
+                PatternSignalsAccess.serializer(),
                 PatternSignals.pattern(onboarding, simple), new MessageIdOrder(), PatternSignals.emitter(onboarding, true),
                 RETENTION, ExpiringCepOperator.granularityFor(RETENTION)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("within");
@@ -152,8 +145,7 @@ class ExpiringCepOperatorTest {
     private static KeyedOneInputStreamOperatorTestHarness<String, UsageEvent, SignalFiring> rocksDbHarness(ScoringModel model,
             Cep like) throws Exception {
         KeyedOneInputStreamOperatorTestHarness<String, UsageEvent, SignalFiring> h = new KeyedOneInputStreamOperatorTestHarness<>(
-                PatternSignals.usageOperator(like.signal, false, model,
-                        TypeInformation.of(UsageEvent.class).createSerializer(new SerializerConfigImpl())),
+                PatternSignalsAccess.usageOperator(like.signal, false, model),
                 PatternSignals.key(like.signal, false), Types.STRING);
         h.setStateBackend(new EmbeddedRocksDBStateBackend());
         return h;

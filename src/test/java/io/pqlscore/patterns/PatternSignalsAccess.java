@@ -12,27 +12,37 @@ import org.apache.flink.cep.nfa.compiler.NFACompiler;
 import org.apache.flink.cep.operator.CepOperator;
 import org.apache.flink.cep.pattern.Pattern;
 
-/** PatternSignals' package-private pieces for the benchmarks (bench.jmh), account scope. */
+/**
+ * The pattern operators as the job builds them, for the operator tests and the benchmarks
+ * (bench.jmh, which cannot see PatternSignals' package-private pieces).
+ */
 public final class PatternSignalsAccess {
     private PatternSignalsAccess() {}
 
-    private static TypeSerializer<UsageEvent> serializer() {
+    /** The serializer the job's keyed stream of {@link UsageEvent}s has (a POJO, no Kryo). */
+    public static TypeSerializer<UsageEvent> serializer() {
         return TypeInformation.of(UsageEvent.class).createSerializer(new SerializerConfigImpl());
     }
 
-    /** The job's usage operator. */
-    public static CepOperator<UsageEvent, String, SignalFiring> usageOperator(Signal s, ScoringModel model) {
-        return PatternSignals.usageOperator(s, false, model, serializer());
+    /** The job's usage operator ({@link ExpiringCepOperator}). */
+    public static CepOperator<UsageEvent, String, SignalFiring> usageOperator(Signal s, boolean perUser, ScoringModel model) {
+        return PatternSignals.usageOperator(s, perUser, model, serializer());
     }
 
-    /** Flink's CepOperator as CEP.pattern(...).inEventTime().process(...) builds it for the same pattern. */
-    public static CepOperator<UsageEvent, String, SignalFiring> eventTimeCep(Signal s, ScoringModel model) {
+    /**
+     * Flink's CepOperator as {@code CEP.pattern(...).inEventTime().process(...)} builds it for the
+     * signal ({@code PatternStreamBuilder.build}: event time, {@code NFACompiler.compileFactory(
+     * pattern, false)} since {@link FiringEmitter} handles no timeouts, {@link MessageIdOrder} as the
+     * tie-break, the pattern's skip strategy, no late-data tag): the sequence signals' operator, and
+     * what the usage signals ran before {@link ExpiringCepOperator}.
+     */
+    public static CepOperator<UsageEvent, String, SignalFiring> eventTimeCep(Signal s, boolean perUser, ScoringModel model) {
         Pattern<UsageEvent, UsageEvent> pattern = PatternSignals.pattern(s, model);
         return new CepOperator<>(serializer(), false, NFACompiler.compileFactory(pattern, false), new MessageIdOrder(),
-                pattern.getAfterMatchSkipStrategy(), PatternSignals.emitter(s, false), null);
+                pattern.getAfterMatchSkipStrategy(), PatternSignals.emitter(s, perUser), null);
     }
 
-    public static KeySelector<UsageEvent, String> key(Signal s) {
-        return PatternSignals.key(s, false);
+    public static KeySelector<UsageEvent, String> key(Signal s, boolean perUser) {
+        return PatternSignals.key(s, perUser);
     }
 }

@@ -17,12 +17,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.FilterFunction;
-import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.cep.nfa.compiler.NFACompiler;
 import org.apache.flink.cep.operator.CepOperator;
-import org.apache.flink.cep.pattern.Pattern;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -32,9 +28,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The {@code sequence} signal (SPEC 2 kind 3, SPEC 7 "Signals") on the real Flink CEP operator,
  * built exactly as {@link PatternSignals} builds it through {@code CEP.pattern(...).inEventTime()
- * .process(...)} ({@code PatternStreamBuilder.build}: event time, {@code NFACompiler.compileFactory(
- * pattern, false)} since {@link FiringEmitter} handles no timeouts, {@link MessageIdOrder} as the
- * tie-break, the pattern's skip strategy, no late-data tag), with PatternSignals' own key, input
+ * .process(...)} ({@link PatternSignalsAccess#eventTimeCep}), with PatternSignals' own key, input
  * filter, pattern and emitter.
  *
  * <p>Signals of {@code model-simple.yaml}: {@code onboarding} (user scope, Signup → Connect →
@@ -325,18 +319,8 @@ class SequencePatternTest {
             this.bound = model.time().maxOutOfOrdernessMs();
             int layout = model.signalLayout();
             this.filter = PatternSignals.inputFilter(signal, perUser, layout);
-            Pattern<UsageEvent, UsageEvent> pattern = PatternSignals.pattern(signal, model);
-            this.operator = signal.kind() == SignalKind.USAGE
-                    ? PatternSignals.usageOperator(signal, perUser, model,
-                            TypeInformation.of(UsageEvent.class).createSerializer(new SerializerConfigImpl()))
-                    : new CepOperator<>(
-                    TypeInformation.of(UsageEvent.class).createSerializer(new SerializerConfigImpl()),
-                    false, // event time
-                    NFACompiler.compileFactory(pattern, false), // FiringEmitter handles no timeouts
-                    new MessageIdOrder(),
-                    pattern.getAfterMatchSkipStrategy(),
-                    PatternSignals.emitter(signal, perUser),
-                    null);
+            this.operator = signal.kind() == SignalKind.USAGE ? PatternSignalsAccess.usageOperator(signal, perUser, model)
+                    : PatternSignalsAccess.eventTimeCep(signal, perUser, model);
             this.harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, PatternSignals.key(signal, perUser),
                     Types.STRING);
             harness.open();

@@ -95,9 +95,9 @@ public class UsagePatternBenchmark {
     @OperationsPerInvocation(KEYS * DAYS)
     public long usageReadings() throws Exception {
         try (KeyedOneInputStreamOperatorTestHarness<String, UsageEvent, SignalFiring> h = new KeyedOneInputStreamOperatorTestHarness<>(
-                operator.equals("on-arrival") ? PatternSignalsAccess.usageOperator(usage, model)
-                        : PatternSignalsAccess.eventTimeCep(usage, model),
-                PatternSignalsAccess.key(usage), Types.STRING)) {
+                operator.equals("on-arrival") ? PatternSignalsAccess.usageOperator(usage, false, model)
+                        : PatternSignalsAccess.eventTimeCep(usage, false, model),
+                PatternSignalsAccess.key(usage, false), Types.STRING)) {
             if (rocksdb.equals("default")) {
                 h.setStateBackend(new EmbeddedRocksDBStateBackend());
             } else {
