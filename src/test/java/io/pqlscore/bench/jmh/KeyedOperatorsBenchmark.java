@@ -73,7 +73,7 @@ public class KeyedOperatorsBenchmark {
                 new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new AccountScorer(
                         new ScoreEngine(data.model, ScoreEngine.DEFAULT_TOP_SIGNALS, () -> 0L))),
                         ScorerInput::accountId, Types.STRING)) {
-            h.setStateBackend(stateBackend());
+            h.setStateBackend(stateBackend(backend));
             h.open();
             long outputs = 0;
             int n = 0;
@@ -97,7 +97,7 @@ public class KeyedOperatorsBenchmark {
         try (KeyedOneInputStreamOperatorTestHarness<String, UsageEvent, UsageEvent> h =
                 new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
                         new EventSequencer(dedupeWindow, 60_000L)), e -> e.accountId, Types.STRING)) {
-            h.setStateBackend(stateBackend());
+            h.setStateBackend(stateBackend(backend));
             h.open();
             long outputs = 0;
             long newest = Long.MIN_VALUE;
@@ -115,7 +115,8 @@ public class KeyedOperatorsBenchmark {
         }
     }
 
-    private StateBackend stateBackend() {
+    /** The state backend named as in {@link #backend} (also UsagePatternBenchmark's names). */
+    static StateBackend stateBackend(String backend) {
         switch (backend) {
             case "heap":
                 return new HashMapStateBackend();
@@ -126,7 +127,7 @@ public class KeyedOperatorsBenchmark {
                 if (backend.equals("rocksdb-job-own-memory")) {
                     jobSettings.setString("state.backend.rocksdb.memory.managed", "false");
                 }
-                return new EmbeddedRocksDBStateBackend().configure(jobSettings, getClass().getClassLoader());
+                return new EmbeddedRocksDBStateBackend().configure(jobSettings, KeyedOperatorsBenchmark.class.getClassLoader());
         }
     }
 

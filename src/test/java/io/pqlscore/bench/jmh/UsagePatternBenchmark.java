@@ -11,15 +11,11 @@ import io.pqlscore.model.SignalKind;
 import io.pqlscore.patterns.PatternSignalsAccess;
 import io.pqlscore.scoring.SignalFiring;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.GlobalConfiguration;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -59,10 +55,12 @@ public class UsagePatternBenchmark {
     public String operator;
 
     /**
-     * {@code job-own-memory}: flink-conf/config.yaml's RocksDB settings with RocksDB's own memory
-     * sizes; {@code default}: Flink's default RocksDB options in the harness's managed memory.
+     * As in {@link KeyedOperatorsBenchmark#backend}: {@code rocksdb-job-own-memory}, the job's
+     * RocksDB settings with RocksDB's own memory sizes (the harness's managed-memory budget is
+     * tiny, and a RocksDB flushing its memtables constantly is not what the job runs with);
+     * {@code rocksdb}, Flink's default options in the harness's managed memory.
      */
-    @Param({"job-own-memory", "default"})
+    @Param({"rocksdb-job-own-memory", "rocksdb"})
     public String rocksdb;
 
     private ScoringModel model;
@@ -98,15 +96,7 @@ public class UsagePatternBenchmark {
                 operator.equals("on-arrival") ? PatternSignalsAccess.usageOperator(usage, false, model)
                         : PatternSignalsAccess.eventTimeCep(usage, false, model),
                 PatternSignalsAccess.key(usage, false), Types.STRING)) {
-            if (rocksdb.equals("default")) {
-                h.setStateBackend(new EmbeddedRocksDBStateBackend());
-            } else {
-                Configuration jobSettings = GlobalConfiguration.loadConfiguration(Paths.get("flink-conf").toAbsolutePath().toString());
-                // RocksDB's own memory sizes: the harness's managed-memory budget is tiny, and a
-                // RocksDB flushing its memtables constantly is not what the job runs with
-                jobSettings.setString("state.backend.rocksdb.memory.managed", "false");
-                h.setStateBackend(new EmbeddedRocksDBStateBackend().configure(jobSettings, getClass().getClassLoader()));
-            }
+            h.setStateBackend(KeyedOperatorsBenchmark.stateBackend(rocksdb));
             h.open();
             long firings = 0;
             int n = 0;
