@@ -905,23 +905,15 @@ public final class Benchmark {
             // A fresh JVM runs its first job interpreted and compiling: at half the full job's rate
             // that job falls behind in its first 30 s and its backlog never drains. The throughput
             // phase warms the JVM when it runs first; otherwise one unreported run does.
-            Duration warmup = o.latencyWarmup;
-            Duration measure = o.latencyMeasure;
-            o.latencyWarmup = Duration.ofSeconds(5);
-            o.latencyMeasure = o.latencyJvmWarmup;
             log("latency: warming the JVM's JIT with an unreported %d s run", o.latencyJvmWarmup.toSeconds());
-            try {
-                latencyRun(o, kafka, withOutOfOrderness(Duration.ZERO), "0s", o.latencyDelivery.get(0), rate, ++n);
-            } finally {
-                o.latencyWarmup = warmup;
-                o.latencyMeasure = measure;
-            }
+            latencyRun(o, kafka, withOutOfOrderness(Duration.ZERO), "0s", o.latencyDelivery.get(0), rate, ++n,
+                    Duration.ofSeconds(5), o.latencyJvmWarmup);
             result.put("jvm_warmup_run_s", o.latencyJvmWarmup.toSeconds());
         }
         for (String ooo : o.latencyOoo) {
             ScoringModel model = ooo.equals("model") ? defaultModel : withOutOfOrderness(duration(ooo));
             for (String delivery : o.latencyDelivery) {
-                ObjectNode r = latencyRun(o, kafka, model, ooo, delivery, rate, ++n);
+                ObjectNode r = latencyRun(o, kafka, model, ooo, delivery, rate, ++n, o.latencyWarmup, o.latencyMeasure);
                 r.put("rate_events_per_s", rate);
                 r.put("accounts", o.latencyAccounts);
                 r.put("warmup_s", o.latencyWarmup.toSeconds());
@@ -949,16 +941,17 @@ public final class Benchmark {
         return ModelLoader.parse(changed, "default.yaml with max-out-of-orderness " + d.toMillis() + "ms");
     }
 
+    /** One latency job: {@code warmup} of records not counted, then the {@code measure} window. */
     static ObjectNode latencyRun(Options o, EmbeddedKafka kafka, ScoringModel model, String ooo, String delivery,
-            double rate, int n) throws Exception {
+            double rate, int n, Duration warmup, Duration measure) throws Exception {
         long oooMs = model.time().maxOutOfOrdernessMs();
         String in = "bench-latency-events-" + n;
         String out = "bench-latency-transitions-" + n;
         kafka.createTopic(in, o.partitions);
         kafka.createTopic(out, o.parallelism);
         log("latency #%d: %s, max-out-of-orderness %d ms, %,.0f events/s over %,d accounts, %d s warm-up + %d s "
-                + "window", n, delivery, oooMs, rate, o.latencyAccounts, o.latencyWarmup.toSeconds(),
-                o.latencyMeasure.toSeconds());
+                + "window", n, delivery, oooMs, rate, o.latencyAccounts, warmup.toSeconds(),
+                measure.toSeconds());
         ObjectNode r = JSON.createObjectNode();
         r.put("delivery", delivery);
         r.put("max_out_of_orderness_ms", oooMs);
@@ -979,7 +972,7 @@ public final class Benchmark {
             c.awaitAllTasksRunning(job, Duration.ofMinutes(2));
             Thread.sleep(3000); // the source enumerator assigns the partitions
 
-            long produceMs = o.latencyWarmup.toMillis() + oooMs + o.latencyMeasure.toMillis() + 1000;
+            long produceMs = warmup.toMillis() + oooMs + measure.toMillis() + 1000;
             long planned = (long) (rate * produceMs / 1000.0) + 10_000;
             Iterator<GeneratedRecord> records = EventGenerator.records(new GeneratorConfig()
                     .accounts(o.latencyAccounts).events(planned).seed(o.seed));
@@ -1019,7 +1012,7 @@ public final class Benchmark {
             long sent = producer.sent.get();
             long lastSend = producer.lastSendMs;
             // transitions of records sent up to here were released while records kept coming
-            long windowFrom = t0 + o.latencyWarmup.toMillis();
+            long windowFrom = t0 + warmup.toMillis();
             long windowTo = lastSend - oooMs - 1000;
             Thread.sleep((delivery.equals("exactly-once") ? o.checkpointInterval.toMillis() : 0) + 5000);
             reader.stop();
