@@ -24,7 +24,9 @@ import org.apache.flink.cep.nfa.NFAStateSerializer;
 import org.apache.flink.cep.nfa.compiler.NFACompiler;
 import org.apache.flink.cep.operator.CepOperator;
 import org.apache.flink.cep.pattern.Pattern;
+import org.apache.flink.cep.pattern.WithinType;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.event.WatermarkEvent;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.InternalTimer;
@@ -33,11 +35,10 @@ import org.apache.flink.streaming.api.operators.Output;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.LatencyMarker;
 import org.apache.flink.streaming.runtime.streamrecord.RecordAttributes;
-import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
-import org.apache.flink.runtime.event.WatermarkEvent;
-import org.apache.flink.util.OutputTag;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.ProcessingTimeService;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
+import org.apache.flink.util.OutputTag;
 import org.apache.flink.util.clock.Clock;
 
 /**
@@ -71,8 +72,8 @@ import org.apache.flink.util.clock.Clock;
  * Here each record registers one coarse timer instead, at the first multiple of
  * {@code granularityMs} at or after {@code record + expiryMs} (so a key's records share a few
  * timers); when one fires, a key whose NFA holds only partial matches whose latest record is
- * {@code expiryMs} or more behind the watermark, no completed match and no buffered record loses
- * all its CEP state (NFA, shared buffer, queue). Counted in {@code pqlscore.patternKeysExpired}.
+ * {@code expiryMs} or more behind the watermark and no completed match loses all its CEP state
+ * (NFA, shared buffer). Counted in {@code pqlscore.patternKeysExpired}.
  *
  * <p>Matches are CEP's own up to the expiry. For the usage signal the expiry is the retention,
  * and a crossing whose reading below is that old is fired by the scorer instead
@@ -115,7 +116,7 @@ public final class ExpiringCepOperator<IN, KEY, OUT> extends CepOperator<IN, KEY
         // "processing time" and no comparator: CEP matches each record on arrival (class comment)
         super(inputSerializer, true, NFACompiler.compileFactory(pattern, false), null, pattern.getAfterMatchSkipStrategy(),
                 function, null);
-        if (pattern.getWindowSize().isPresent() || pattern.getWindowSize(org.apache.flink.cep.pattern.WithinType.PREVIOUS_AND_CURRENT).isPresent()) {
+        if (pattern.getWindowSize().isPresent() || pattern.getWindowSize(WithinType.PREVIOUS_AND_CURRENT).isPresent()) {
             throw new IllegalArgumentException("a pattern with within() needs CEP's event-time mode: " + pattern);
         }
         if (expiryMs < 1 || granularityMs < 1) {
@@ -218,7 +219,8 @@ public final class ExpiringCepOperator<IN, KEY, OUT> extends CepOperator<IN, KEY
 
     private void forgetIfExpired(long watermark) throws Exception {
         NFAState state = nfa.value();
-        if (state == null || !state.getCompletedMatches().isEmpty() || !queue.isEmpty()) {
+        // the queue is empty here: this version never buffers, and onEventTime matched an earlier version's records
+        if (state == null || !state.getCompletedMatches().isEmpty()) {
             return;
         }
         for (ComputationState c : state.getPartialMatches()) {
@@ -227,7 +229,6 @@ public final class ExpiringCepOperator<IN, KEY, OUT> extends CepOperator<IN, KEY
             }
         }
         nfa.clear();
-        queue.clear();
         for (MapState<?, ?> s : sharedBuffer) {
             s.clear();
         }
