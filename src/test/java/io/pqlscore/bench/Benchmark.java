@@ -498,6 +498,7 @@ public final class Benchmark {
                     .keyBy(BY_ACCOUNT, Types.STRING));
             JobID job = c.submit(env, "pqlscore bench: " + label);
             long started = System.nanoTime();
+            DrainStart drain = new DrainStart(started);
             CpuMeter cpu = new CpuMeter();
             long first = -1;
             long done = -1;
@@ -505,8 +506,8 @@ public final class Benchmark {
             while (done < 0) {
                 long now = System.nanoTime();
                 long in = c.operatorCount(job, Pattern.quote(BASELINE_ROUTER), "numRecordsIn");
-                if (first < 0 && in > 0) {
-                    first = now;
+                if (drain.firstSeen(now, in)) {
+                    first = drain.nanos();
                     cpu = new CpuMeter();
                 }
                 long keyed = c.operatorCount(job, BASELINE_SINK, "numRecordsIn");
@@ -632,6 +633,7 @@ public final class Benchmark {
             }
             JobID job = c.submit(env, "pqlscore bench: ingest " + variant);
             long started = System.nanoTime();
+            DrainStart drain = new DrainStart(started);
             String sinkRegex = Pattern.quote(sinkName) + ".*";
             CpuMeter cpu = new CpuMeter();
             long first = -1;
@@ -640,8 +642,8 @@ public final class Benchmark {
             while (true) {
                 long now = System.nanoTime();
                 long n = c.operatorCount(job, sinkRegex, "numRecordsIn");
-                if (first < 0 && n > 0) {
-                    first = now;
+                if (drain.firstSeen(now, n)) {
+                    first = drain.nanos();
                     cpu = new CpuMeter();
                 }
                 if (n >= total) {
@@ -699,6 +701,7 @@ public final class Benchmark {
             new ScoringPipeline(jo, model, Connectors.source(jo), Connectors.sinks(jo)).build(env);
             JobID job = c.submit(env, "pqlscore bench: full job");
             long started = System.nanoTime();
+            DrainStart drain = new DrainStart(started);
             CpuMeter cpu = new CpuMeter();
             long first = -1;
             long read = -1;
@@ -714,8 +717,8 @@ public final class Benchmark {
                 long now = System.nanoTime();
                 tasks.sample(c, job);
                 long in = c.operatorCount(job, Pattern.quote(ROUTER), "numRecordsIn");
-                if (first < 0 && in > 0) {
-                    first = now;
+                if (drain.firstSeen(now, in)) {
+                    first = drain.nanos();
                     cpu = new CpuMeter();
                 }
                 if (read < 0 && in >= total) {
@@ -1116,6 +1119,7 @@ public final class Benchmark {
             JobID job = c.submit(env, "pqlscore bench: replay");
             CpuMeter cpu = new CpuMeter();
             long submitted = System.nanoTime();
+            DrainStart drain = new DrainStart(submitted);
             long first = -1;
             long read = -1;
             long deadline = submitted + o.drainTimeout.toNanos();
@@ -1128,8 +1132,8 @@ public final class Benchmark {
                 tasks.sample(c, job);
                 in = c.operatorCount(job, Pattern.quote(ROUTER), "numRecordsIn");
                 requireMetrics(c, job, submitted, Pattern.quote(ROUTER));
-                if (first < 0 && in > 0) {
-                    first = now;
+                if (drain.firstSeen(now, in)) {
+                    first = drain.nanos();
                     cpu = new CpuMeter();
                 }
                 if (read < 0 && in >= lines) {
