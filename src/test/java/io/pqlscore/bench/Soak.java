@@ -87,8 +87,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <p>After the warm-up, each series gets a Theil-Sen line (median of the pairwise slopes, robust to
  * one transient sample); the growth it shows over the measured window must stay under
- * {@code --max-growth} percent of its median for heap and state per entity, and under one checkpoint interval's worth of records
- * for the lag. Prints a table and a verdict, appends both to {@code --report FILE} (markdown), and
+ * {@code --max-growth} percent of its median for heap and state per entity, and under one
+ * checkpoint interval's worth of records for the lag. Prints a table and a verdict, appends both to {@code --report FILE} (markdown), and
  * exits 1 when a series grew. {@code scripts/soak.sh} runs it.
  */
 public final class Soak {
