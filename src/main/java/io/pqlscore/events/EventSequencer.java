@@ -1,6 +1,5 @@
 package io.pqlscore.events;
 
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -49,9 +48,9 @@ public class EventSequencer extends KeyedProcessFunction<String, UsageEvent, Usa
     private final long dedupeWindowMs;
     private final long purgeGranularityMs;
 
-    private transient MapState<Long, List<UsageEvent>> pending;
+    private transient EventTimeBuckets<UsageEvent> pending;
     private transient MapState<String, Long> kept;
-    private transient MapState<Long, List<String>> purgeAt;
+    private transient EventTimeBuckets<String> purgeAt;
     private transient Counter duplicates;
     private transient Counter lateAfterShuffle;
 
@@ -66,11 +65,11 @@ public class EventSequencer extends KeyedProcessFunction<String, UsageEvent, Usa
 
     @Override
     public void open(OpenContext openContext) {
-        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
-                Types.LIST(TypeInformation.of(UsageEvent.class))));
+        pending = new EventTimeBuckets<>(getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
+                Types.LIST(TypeInformation.of(UsageEvent.class)))));
         kept = getRuntimeContext().getMapState(new MapStateDescriptor<>("kept-message-ids", Types.STRING, Types.LONG));
-        purgeAt = getRuntimeContext().getMapState(new MapStateDescriptor<>("kept-id-purge", Types.LONG,
-                Types.LIST(Types.STRING)));
+        purgeAt = new EventTimeBuckets<>(getRuntimeContext().getMapState(new MapStateDescriptor<>("kept-id-purge", Types.LONG,
+                Types.LIST(Types.STRING))));
         duplicates = getRuntimeContext().getMetricGroup().addGroup("pqlscore").counter("duplicates");
         lateAfterShuffle = getRuntimeContext().getMetricGroup().addGroup("pqlscore").addGroup("rejected")
                 .counter("late_after_shuffle");
@@ -87,20 +86,13 @@ public class EventSequencer extends KeyedProcessFunction<String, UsageEvent, Usa
             ctx.output(LATE, d);
             return;
         }
-        List<UsageEvent> at = pending.get(e.timestamp);
-        if (at == null) {
-            at = new ArrayList<>(1);
-            ctx.timerService().registerEventTimeTimer(e.timestamp);
-        }
-        at.add(e);
-        pending.put(e.timestamp, at);
+        pending.add(e.timestamp, e, ctx.timerService());
     }
 
     @Override
     public void onTimer(long time, OnTimerContext ctx, Collector<UsageEvent> out) throws Exception {
-        List<UsageEvent> at = pending.get(time);
+        List<UsageEvent> at = pending.take(time);
         if (at != null) {
-            pending.remove(time);
             at.sort((a, b) -> CODE_POINT_ORDER.compare(a.messageId, b.messageId));
             for (UsageEvent e : at) {
                 Long keptAt = kept.get(e.messageId);
@@ -109,14 +101,7 @@ public class EventSequencer extends KeyedProcessFunction<String, UsageEvent, Usa
                     continue;
                 }
                 kept.put(e.messageId, e.timestamp);
-                long purge = ceil(e.timestamp + dedupeWindowMs, purgeGranularityMs);
-                List<String> ids = purgeAt.get(purge);
-                if (ids == null) {
-                    ids = new ArrayList<>(1);
-                    ctx.timerService().registerEventTimeTimer(purge);
-                }
-                ids.add(e.messageId);
-                purgeAt.put(purge, ids);
+                purgeAt.add(ceil(e.timestamp + dedupeWindowMs, purgeGranularityMs), e.messageId, ctx.timerService());
                 out.collect(e);
             }
         }
@@ -125,9 +110,8 @@ public class EventSequencer extends KeyedProcessFunction<String, UsageEvent, Usa
         // restored from a run with another --dedupe-purge-granularity are still found then (only
         // one that falls exactly on a record's instant would be skipped, and that id just stays
         // kept; deduplication compares its time against the window either way).
-        List<String> expired = at == null || time % purgeGranularityMs == 0 ? purgeAt.get(time) : null;
+        List<String> expired = at == null || time % purgeGranularityMs == 0 ? purgeAt.take(time) : null;
         if (expired != null) {
-            purgeAt.remove(time);
             for (String id : expired) {
                 Long keptAt = kept.get(id);
                 // a later copy kept after this window has its own purge entry

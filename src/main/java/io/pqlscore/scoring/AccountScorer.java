@@ -1,6 +1,7 @@
 package io.pqlscore.scoring;
 
 import io.pqlscore.events.EventSequencer;
+import io.pqlscore.events.EventTimeBuckets;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.model.ScoreScale;
 import io.pqlscore.ops.Metrics;
@@ -45,7 +46,7 @@ public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Tra
 
     private final ScoreEngine engine;
 
-    private transient MapState<Long, List<ScorerInput>> pending;
+    private transient EventTimeBuckets<ScorerInput> pending;
     private transient ValueState<AccountState> account;
     private transient MapState<String, EntityState> users;
     private transient MapState<Long, List<String>> agenda;
@@ -65,8 +66,8 @@ public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Tra
 
     @Override
     public void open(OpenContext openContext) {
-        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
-                Types.LIST(TypeInformation.of(ScorerInput.class))));
+        pending = new EventTimeBuckets<>(getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
+                Types.LIST(TypeInformation.of(ScorerInput.class)))));
         account = getRuntimeContext().getState(new ValueStateDescriptor<>("account", TypeInformation.of(AccountState.class)));
         users = getRuntimeContext().getMapState(new MapStateDescriptor<>("users", Types.STRING,
                 TypeInformation.of(EntityState.class)));
@@ -113,14 +114,7 @@ public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Tra
     @Override
     public void processElement(ScorerInput in, Context ctx, Collector<Transition> out) throws Exception {
         observedWatermark = ctx.timerService().currentWatermark();
-        long t = in.timestamp();
-        List<ScorerInput> at = pending.get(t);
-        if (at == null) {
-            at = new ArrayList<>(1);
-            ctx.timerService().registerEventTimeTimer(t);
-        }
-        at.add(in);
-        pending.put(t, at);
+        pending.add(in.timestamp(), in, ctx.timerService());
     }
 
     @Override
@@ -128,9 +122,8 @@ public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Tra
         observedWatermark = ctx.timerService().currentWatermark();
         Output o = new Output(ctx, out);
         store.bind(ctx.getCurrentKey(), ctx.timerService());
-        List<ScorerInput> inputs = pending.get(time);
+        List<ScorerInput> inputs = pending.take(time);
         if (inputs != null) {
-            pending.remove(time);
             List<UsageEvent> records = new ArrayList<>(inputs.size());
             List<SignalFiring> firings = new ArrayList<>();
             for (ScorerInput in : inputs) {

@@ -1,9 +1,8 @@
 package io.pqlscore.bench;
 
+import io.pqlscore.events.EventTimeBuckets;
 import io.pqlscore.events.UsageEvent;
-import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -48,33 +47,26 @@ final class KeyedFloors {
         }
     }
 
-    /** Buffer by event time, release at the watermark, then one value read and write. */
+    /** Buffer by event time, release at the watermark (the sequencer's own code), then one value read and write. */
     static final class EventTimeBuffer extends KeyedProcessFunction<String, UsageEvent, Long> {
-        private transient MapState<Long, List<UsageEvent>> pending;
+        private transient EventTimeBuckets<UsageEvent> pending;
         private transient ValueState<Long> seen;
 
         @Override
         public void open(OpenContext context) {
-            pending = getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
-                    Types.LIST(TypeInformation.of(UsageEvent.class))));
+            pending = new EventTimeBuckets<>(getRuntimeContext().getMapState(new MapStateDescriptor<>("pending", Types.LONG,
+                    Types.LIST(TypeInformation.of(UsageEvent.class)))));
             seen = getRuntimeContext().getState(new ValueStateDescriptor<>("seen", Types.LONG));
         }
 
         @Override
         public void processElement(UsageEvent e, Context ctx, Collector<Long> out) throws Exception {
-            List<UsageEvent> at = pending.get(e.timestamp);
-            if (at == null) {
-                at = new ArrayList<>(1);
-                ctx.timerService().registerEventTimeTimer(e.timestamp);
-            }
-            at.add(e);
-            pending.put(e.timestamp, at);
+            pending.add(e.timestamp, e, ctx.timerService());
         }
 
         @Override
         public void onTimer(long time, OnTimerContext ctx, Collector<Long> out) throws Exception {
-            List<UsageEvent> due = pending.get(time);
-            pending.remove(time);
+            List<UsageEvent> due = pending.take(time);
             if (due == null) {
                 return;
             }
