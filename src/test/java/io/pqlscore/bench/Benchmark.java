@@ -500,14 +500,12 @@ public final class Benchmark {
             long started = System.nanoTime();
             DrainStart drain = new DrainStart(started);
             CpuMeter cpu = new CpuMeter();
-            long first = -1;
             long done = -1;
             long deadline = System.nanoTime() + o.drainTimeout.toNanos();
             while (done < 0) {
                 long now = System.nanoTime();
                 long in = c.operatorCount(job, Pattern.quote(BASELINE_ROUTER), "numRecordsIn");
                 if (drain.firstSeen(now, in)) {
-                    first = drain.nanos();
                     cpu = new CpuMeter();
                 }
                 long keyed = c.operatorCount(job, BASELINE_SINK, "numRecordsIn");
@@ -530,7 +528,7 @@ public final class Benchmark {
                 Thread.sleep(20);
             }
             ObjectNode r = JSON.createObjectNode();
-            double s = (done - first) / 1e9;
+            double s = (done - drain.nanos()) / 1e9;
             r.put("records", total);
             r.put("seconds", round(s, 2));
             r.put("events_per_s", Math.round(total / s));
@@ -636,14 +634,12 @@ public final class Benchmark {
             DrainStart drain = new DrainStart(started);
             String sinkRegex = Pattern.quote(sinkName) + ".*";
             CpuMeter cpu = new CpuMeter();
-            long first = -1;
             long done;
             long deadline = started + o.drainTimeout.toNanos();
             while (true) {
                 long now = System.nanoTime();
                 long n = c.operatorCount(job, sinkRegex, "numRecordsIn");
                 if (drain.firstSeen(now, n)) {
-                    first = drain.nanos();
                     cpu = new CpuMeter();
                 }
                 if (n >= total) {
@@ -661,7 +657,7 @@ public final class Benchmark {
                 }
                 Thread.sleep(20);
             }
-            double sec = (done - first) / 1e9;
+            double sec = (done - drain.nanos()) / 1e9;
             ObjectNode r = JSON.createObjectNode();
             r.put("records", total);
             r.put("seconds", round(sec, 2));
@@ -703,7 +699,6 @@ public final class Benchmark {
             long started = System.nanoTime();
             DrainStart drain = new DrainStart(started);
             CpuMeter cpu = new CpuMeter();
-            long first = -1;
             long read = -1;
             long done = -1;
             long deadline = System.nanoTime() + o.drainTimeout.toNanos();
@@ -718,7 +713,6 @@ public final class Benchmark {
                 tasks.sample(c, job);
                 long in = c.operatorCount(job, Pattern.quote(ROUTER), "numRecordsIn");
                 if (drain.firstSeen(now, in)) {
-                    first = drain.nanos();
                     cpu = new CpuMeter();
                 }
                 if (read < 0 && in >= total) {
@@ -736,9 +730,9 @@ public final class Benchmark {
                             + ": " + in + " of " + total + " records read, scorer watermark "
                             + instant(watermark) + ", last event " + instant(lastEventTime));
                 }
-                if (now > nextLog && first > 0) {
+                if (now > nextLog && drain.started()) {
                     nextLog = now + 15_000_000_000L;
-                    double el = (now - first) / 1e9;
+                    double el = (now - drain.nanos()) / 1e9;
                     ObjectNode p = progress.addObject();
                     ObjectNode cpuNow = interval.stop();
                     interval = new CpuMeter();
@@ -759,16 +753,16 @@ public final class Benchmark {
                 }
                 Thread.sleep(100);
             }
-            double s = (done - first) / 1e9;
+            double s = (done - drain.nanos()) / 1e9;
             r.put("records", total);
             r.put("seconds", round(s, 2));
             r.put("events_per_s", Math.round(total / s));
-            r.put("seconds_until_all_read", round((read - first) / 1e9, 2));
+            r.put("seconds_until_all_read", round((read - drain.nanos()) / 1e9, 2));
             r.set("cpu", cpu.stop());
             efficiency(r, total, (ObjectNode) r.get("cpu"));
             r.set("tasks", tasks.toJson());
             log("full job: %,d records scored in %.1f s = %,.0f events/s (all read after %.1f s)", total, s, total / s,
-                    (read - first) / 1e9);
+                    (read - drain.nanos()) / 1e9);
             run.watermark = watermark;
 
             // 4. checkpoints during the run, then one incremental and one full checkpoint of the final state
@@ -1120,7 +1114,6 @@ public final class Benchmark {
             CpuMeter cpu = new CpuMeter();
             long submitted = System.nanoTime();
             DrainStart drain = new DrainStart(submitted);
-            long first = -1;
             long read = -1;
             long deadline = submitted + o.drainTimeout.toNanos();
             long nextLog = submitted + 15_000_000_000L;
@@ -1133,13 +1126,12 @@ public final class Benchmark {
                 in = c.operatorCount(job, Pattern.quote(ROUTER), "numRecordsIn");
                 requireMetrics(c, job, submitted, Pattern.quote(ROUTER));
                 if (drain.firstSeen(now, in)) {
-                    first = drain.nanos();
                     cpu = new CpuMeter();
                 }
                 if (read < 0 && in >= lines) {
                     read = now;
                 }
-                if (o.replayTimeLimit != null && first > 0 && now - first > o.replayTimeLimit.toNanos()) {
+                if (o.replayTimeLimit != null && drain.started() && now - drain.nanos() > o.replayTimeLimit.toNanos()) {
                     cutShort = true;
                     break;
                 }
@@ -1148,10 +1140,10 @@ public final class Benchmark {
                     throw new IllegalStateException("the replay did not finish within " + o.drainTimeout + ": " + in
                             + " of " + lines + " records read");
                 }
-                if (now > nextLog && first > 0) {
+                if (now > nextLog && drain.started()) {
                     nextLog = now + 15_000_000_000L;
-                    log("  ... %.0f s: %,d of %,d records read (%,.0f/s)", (now - first) / 1e9, in, lines,
-                            in / ((now - first) / 1e9));
+                    log("  ... %.0f s: %,d of %,d records read (%,.0f/s)", (now - drain.nanos()) / 1e9, in, lines,
+                            in / ((now - drain.nanos()) / 1e9));
                 }
                 Thread.sleep(100);
             }
@@ -1159,7 +1151,7 @@ public final class Benchmark {
             if (cutShort) {
                 // --replay-time-limit: the rate of the records read so far (the job scores them a
                 // watermark hop behind), not a finished replay
-                double sec = (end - first) / 1e9;
+                double sec = (end - drain.nanos()) / 1e9;
                 r.put("completed", false);
                 r.put("time_limit_s", o.replayTimeLimit.toSeconds());
                 r.put("records_read", in);
@@ -1179,10 +1171,10 @@ public final class Benchmark {
             if (!jr.isSuccess()) {
                 c.checkRunning(job);
             }
-            double s = (end - first) / 1e9;
+            double s = (end - drain.nanos()) / 1e9;
             r.put("seconds", round(s, 2));
             r.put("events_per_s", Math.round(lines / s));
-            r.put("seconds_until_all_read", read < 0 ? -1 : round((read - first) / 1e9, 2));
+            r.put("seconds_until_all_read", read < 0 ? -1 : round((read - drain.nanos()) / 1e9, 2));
             r.put("job_net_runtime_s", round(jr.getNetRuntime() / 1e3, 2));
             r.put("events_per_s_by_net_runtime", Math.round(lines / (jr.getNetRuntime() / 1e3)));
             r.put("transitions", c.sumCounters(job, "pqlscore\\.transitions$"));
@@ -1191,7 +1183,7 @@ public final class Benchmark {
             r.set("tasks", tasks.toJson());
             r.set("checkpoints", checkpointSummary(c, job));
             log("replay: %,d records in %.1f s = %,.0f events/s (all read after %.1f s; net runtime %.1f s); %,d transitions",
-                    lines, s, lines / s, read < 0 ? -1 : (read - first) / 1e9, jr.getNetRuntime() / 1e3,
+                    lines, s, lines / s, read < 0 ? -1 : (read - drain.nanos()) / 1e9, jr.getNetRuntime() / 1e3,
                     r.path("transitions").asLong());
         }
         deleteRecursively(outDir);

@@ -10,7 +10,9 @@ package io.pqlscore.bench;
 final class DrainStart {
 
     private long lastEmptyPoll;
-    private long start = -1;
+    private long start;
+    // System.nanoTime() may be negative: no sentinel value of start can mean "not yet"
+    private boolean started;
 
     /** @param submittedNanos {@link System#nanoTime()} when the job was submitted, before any poll */
     DrainStart(long submittedNanos) {
@@ -19,20 +21,26 @@ final class DrainStart {
 
     /** @return true at the one poll that first sees records: the caller restarts its meters there */
     boolean firstSeen(long pollNanos, long recordsSeen) {
-        if (start >= 0) {
+        if (started) {
             return false;
         }
         if (recordsSeen > 0) {
             start = lastEmptyPoll;
+            started = true;
             return true;
         }
         lastEmptyPoll = pollNanos;
         return false;
     }
 
+    /** whether {@link #firstSeen} has returned true */
+    boolean started() {
+        return started;
+    }
+
     /** the start in {@link System#nanoTime()}, once {@link #firstSeen} has returned true */
     long nanos() {
-        if (start < 0) {
+        if (!started) {
             throw new IllegalStateException("no records seen yet");
         }
         return start;
