@@ -211,7 +211,7 @@ public final class ExpiringCepOperator<IN, KEY, OUT> extends CepOperator<IN, KEY
     @Override
     public void onEventTime(InternalTimer<KEY, VoidNamespace> timer) throws Exception {
         matchBufferedFirst(); // an earlier version's timer, or an expiry timer of a key with such records
-        super.onEventTime(timer); // with an empty queue: only advances the NFA's time to the watermark
+        super.onEventTime(timer); // empty queue: advances the NFA's time, drops an NFA state that is only the start state
         if (Math.floorMod(timer.getTimestamp(), granularityMs) == 0) {
             forgetIfExpired(timers.currentWatermark());
         }
