@@ -36,5 +36,5 @@ exec java -Xmx"${SOAK_HEAP:-2g}" -XX:+UseG1GC \
   --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.text=ALL-UNNAMED \
   --add-opens=java.base/java.time=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \
   --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED \
-  -Dshared.dir="$PROJECT/../shared" -Dlog4j.configurationFile=log4j2-local.properties \
+  -Dshared.dir="$PROJECT/contract" -Dlog4j.configurationFile=log4j2-local.properties \
   -cp "target/test-classes:target/classes:$(cat target/soak.classpath)" io.pqlscore.bench.Soak "$@"

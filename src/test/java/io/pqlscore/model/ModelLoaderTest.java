@@ -20,7 +20,7 @@ class ModelLoaderTest {
     private static final long DAY = 24 * HOUR;
 
     static Path sharedDir() {
-        return Path.of(System.getProperty("shared.dir", "../shared"));
+        return Path.of(System.getProperty("shared.dir", "contract"));
     }
 
     private static Signal signal(ScoringModel m, String id) {

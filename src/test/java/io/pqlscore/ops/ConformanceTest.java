@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Runs the whole job on every case of {@code ../shared/conformance} (bounded file replay, at
+ * Runs the whole job on every case of {@code contract/conformance} (bounded file replay, at
  * parallelism 1 and 4) and compares transitions and rejections exactly as the cases' README says.
  */
 class ConformanceTest {

@@ -40,7 +40,7 @@ import org.apache.flink.streaming.util.TestStreamEnvironment;
  *
  * <ul>
  *   <li>{@code savepoint/}: the savepoint (relocatable: its files are referenced relative to it);</li>
- *   <li>{@code model.yaml}: the model the job ran with ({@code ../shared/model-format.yaml});</li>
+ *   <li>{@code model.yaml}: the model the job ran with ({@code contract/model-format.yaml});</li>
  *   <li>{@code input.jsonl}: the rest of the case, the input of a resumed run;</li>
  *   <li>{@code before-savepoint.transitions.jsonl}: what the job emitted before the savepoint;</li>
  *   <li>{@code expected-resumed.transitions.jsonl}: what a job resumed from the savepoint emits for
@@ -57,7 +57,7 @@ import org.apache.flink.streaming.util.TestStreamEnvironment;
  * change of scoring output that keeps the state compatible (the old savepoint must still restore).
  *
  * <p>Options: {@code --fixture DIR} (default {@value #DEFAULT_FIXTURE}), {@code --shared DIR}
- * (default {@code -Dshared.dir} or {@code ../shared}).
+ * (default {@code -Dshared.dir} or {@code contract}).
  */
 public final class SavepointFixtureGenerator {
     static final String DEFAULT_FIXTURE = "src/test/resources" + CommittedSavepointTest.FIXTURE;
@@ -170,7 +170,7 @@ public final class SavepointFixtureGenerator {
                 "# io.pqlscore.savepoints.SavepointFixtureGenerator; do not edit by hand.",
                 "generated-at=" + Instant.now(),
                 "flink-version=" + org.apache.flink.runtime.util.EnvironmentInformation.getVersion(),
-                "input=../shared/conformance/cases/" + CASE + ".events.jsonl",
+                "input=contract/conformance/cases/" + CASE + ".events.jsonl",
                 "records-before-savepoint=" + RECORDS_BEFORE,
                 "records-after-savepoint=" + SavepointJobs.records(rest),
                 "parallelism=" + PARALLELISM,
