@@ -191,7 +191,17 @@ public final class EventParser implements Serializable {
             }
         }
         if (accountId == null) {
-            return reject(RejectReason.MISSING_ACCOUNT, "no non-empty string at " + model.accountIdPaths(), raw, position);
+            // SPEC 8: a record without an account id is resolved from its user's group calls, unless
+            // it is a group call itself or names no user to resolve it by
+            if (UsageEvent.GROUP.equals(type)) {
+                return reject(RejectReason.MISSING_ACCOUNT, "a group call without an account id (no non-empty string at "
+                        + model.accountIdPaths() + ")", raw, position);
+            }
+            JsonNode user = present(root.get("userId"));
+            if (user == null || !user.isTextual() || user.textValue().isEmpty()) {
+                return reject(RejectReason.MISSING_ACCOUNT, "no account id (no non-empty string at " + model.accountIdPaths()
+                        + ") and no userId to resolve one from", raw, position);
+            }
         }
 
         String badField = badField(root, type);
@@ -222,6 +232,10 @@ public final class EventParser implements Serializable {
             if (traits != null && !(identify && e.userId == null)) {
                 captureTraits(e, traits, identify ? userTraitKeys : accountTraitKeys);
             }
+            // SPEC 8: an identify carrying any trait key (also one the model does not read) gives
+            // its user kept traits, which make a later join create the user entity
+            boolean traitsGiven = identify && e.userId != null && traits != null && traits.size() > 0;
+            return ParsedRecord.valid(e, raw, position).traitsGiven(traitsGiven);
         }
         return ParsedRecord.valid(e, raw, position);
     }

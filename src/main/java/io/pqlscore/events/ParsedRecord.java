@@ -10,6 +10,11 @@ public class ParsedRecord {
     public DeadLetter deadLetter;
     public byte[] raw;
     public SourcePosition position;
+    /**
+     * An {@code identify} with a {@code userId} whose {@code traits} hold at least one key, read or
+     * not by the model (SPEC 8: such traits are kept for the user's later joins).
+     */
+    public boolean traitsGiven;
 
     public ParsedRecord() {}
 
@@ -19,6 +24,11 @@ public class ParsedRecord {
         r.raw = raw;
         r.position = position;
         return r;
+    }
+
+    public ParsedRecord traitsGiven(boolean given) {
+        this.traitsGiven = given;
+        return this;
     }
 
     public static ParsedRecord rejected(DeadLetter deadLetter) {

@@ -11,7 +11,8 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Splits parsed records into valid events and dead letters, and rejects records that arrive at
+ * Splits parsed records into valid events, records for identity resolution ({@link #TO_RESOLVE})
+ * and dead letters, and rejects records that arrive at
  * or behind the watermark as {@code late} (SPEC 3). Runs chained to the source, where the raw
  * bytes are still at hand, so every dead letter carries its payload and coordinates. Metrics
  * (docs/METRICS.md): {@code pqlscore.events_in}, a counter per reason {@code
@@ -22,6 +23,8 @@ public class RecordRouter extends ProcessFunction<ParsedRecord, UsageEvent> {
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+    /** Records for identity resolution (SPEC 8, {@link IdentityInput#needed}); the main output has the others. */
+    public static final OutputTag<IdentityInput> TO_RESOLVE = new OutputTag<>("to-resolve") {};
 
     private transient Map<RejectReason, Counter> rejected;
     private transient Counter accepted;
@@ -54,7 +57,11 @@ public class RecordRouter extends ProcessFunction<ParsedRecord, UsageEvent> {
             return;
         }
         accepted.inc();
-        out.collect(record.event);
+        if (IdentityInput.needed(record.event)) {
+            ctx.output(TO_RESOLVE, IdentityInput.of(record));
+        } else {
+            out.collect(record.event);
+        }
     }
 
     private void reject(DeadLetter letter, Context ctx) {

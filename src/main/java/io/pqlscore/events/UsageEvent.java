@@ -40,7 +40,38 @@ public class UsageEvent {
     public String[] traitKeys = new String[0];
     public String[] traitValues = new String[0];
 
+    /**
+     * A {@code group} call that makes its {@code userId} a member of its account while the user has
+     * kept traits (SPEC 8 "joining"): the user entity is created if needed, takes {@link
+     * #joinTraitKeys}/{@link #joinTraitValues} (the kept traits the model reads, JSON text), and
+     * counts the call as one of its records. Set only by identity resolution.
+     */
+    public boolean join;
+    public String[] joinTraitKeys = new String[0];
+    public String[] joinTraitValues = new String[0];
+
     public UsageEvent() {}
+
+    /** The same record for another account (identity resolution: SPEC 8); arrays are shared, never changed. */
+    public UsageEvent inAccount(String account) {
+        UsageEvent c = new UsageEvent();
+        c.type = type;
+        c.messageId = messageId;
+        c.accountId = account;
+        c.userId = userId;
+        c.timestamp = timestamp;
+        c.layout = layout;
+        c.hitSignals = hitSignals;
+        c.hitValues = hitValues;
+        c.hitRatios = hitRatios;
+        c.hitSteps = hitSteps;
+        c.traitKeys = traitKeys;
+        c.traitValues = traitValues;
+        c.join = join;
+        c.joinTraitKeys = joinTraitKeys;
+        c.joinTraitValues = joinTraitValues;
+        return c;
+    }
 
     public boolean isActivity() {
         return TRACK.equals(type) || PAGE.equals(type) || SCREEN.equals(type);
@@ -71,6 +102,6 @@ public class UsageEvent {
     @Override
     public String toString() {
         return "UsageEvent{" + type + " " + messageId + " " + accountId + "/" + userId + " @" + timestamp
-                + " hits=" + Arrays.toString(hitSignals) + "}";
+                + " hits=" + Arrays.toString(hitSignals) + (join ? " join" + Arrays.toString(joinTraitKeys) : "") + "}";
     }
 }

@@ -38,6 +38,18 @@ public final class Metrics {
     public static final String ORPHAN_FIRINGS = "orphan_firings";
     /** {@code ExpiringCepOperator} (usage patterns): keys forgotten after the expiry (an entity's metric gone quiet). */
     public static final String PATTERN_KEYS_EXPIRED = "pattern_keys_expired";
+    /**
+     * {@code IdentityResolution}: records applied in an account they did not name (activity given its
+     * user's current account, an {@code identify} copied to each account its user belongs to).
+     */
+    public static final String IDENTITY_RESOLVED = "identity_resolved";
+    /** {@code IdentityResolution}: new memberships ({@code group} calls naming a user not yet in that account). */
+    public static final String IDENTITY_MEMBERSHIPS = "identity_memberships";
+    /**
+     * {@code IdentityResolution}: activity without an account id whose user has no account (also
+     * counted in {@code rejected.missing_account}).
+     */
+    public static final String IDENTITY_NO_ACCOUNT = "identity_no_account";
     /** {@code AccountScorer}: wall clock minus the current watermark, in ms. */
     public static final String SCORING_LAG_MS = "scoring_lag_ms";
     /** {@code TierCensus}: entities currently in a tier, as {@code entities.<kind>.<tier>}. */

@@ -2,10 +2,14 @@ package io.pqlscore.pipeline;
 
 import io.pqlscore.events.DeadLetter;
 import io.pqlscore.events.EventSequencer;
+import io.pqlscore.events.IdentityInput;
 import io.pqlscore.events.SequencerOperator;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.RecordRouter;
 import io.pqlscore.events.UsageEvent;
+import io.pqlscore.identity.IdentityOperator;
+import io.pqlscore.identity.IdentityResolution;
+import io.pqlscore.identity.IdentityResolver;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.ops.LateCounter;
 import io.pqlscore.ops.TierCensus;
@@ -27,7 +31,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * Wires the scoring operators between any source of parsed records and any sinks:
  *
  * <pre>
- * records ─▶ RecordRouter ─keyBy(account)─▶ EventSequencer ─┬──────────────────────────────┬─keyBy(account)─▶ AccountScorer ─▶ transitions ─┬─▶ sinks
+ *               ┌─keyBy(user)─▶ IdentityResolution ─┐ (records without an account id, identify/group naming a user: SPEC 8)
+ *               │                                   ▼
+ * records ─▶ RecordRouter ─────────────────────── union ─keyBy(account)─▶ EventSequencer ─┬──────────────────────────────┬─keyBy(account)─▶ AccountScorer ─▶ transitions ─┬─▶ sinks
  *               │ dead letters                  │ late       └─▶ CEP per sequence/usage ──▶ ┘   (firings)          │                        └─▶ TierCensus
  *               │                          LateCounter            signal and scope                                 └─▶ current scores
  *               └───────────────────────────────┴──▶ dead letters
@@ -41,6 +47,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  */
 public final class ScoringTopology {
     public static final String UID_ROUTER = "record-router";
+    public static final String UID_IDENTITY = "identity-resolver";
     public static final String UID_SEQUENCER = "event-sequencer";
     public static final String UID_SCORER = "account-scorer";
     public static final String UID_SCORER_RECORDS = "scorer-input-records";
@@ -70,7 +77,15 @@ public final class ScoringTopology {
                 .name("parse, reject and drop late");
         DataStream<DeadLetter> rejected = events.getSideOutput(RecordRouter.DEAD_LETTERS);
 
-        SingleOutputStreamOperator<UsageEvent> ordered = events
+        // SPEC 8: only records without an account id and identify/group calls naming a user
+        SingleOutputStreamOperator<UsageEvent> resolved = events.getSideOutput(RecordRouter.TO_RESOLVE)
+                .keyBy(IdentityInput::userId, Types.STRING)
+                .transform("resolve identity", TypeInformation.of(UsageEvent.class),
+                        new IdentityOperator(new IdentityResolution(new IdentityResolver(model.time().retentionMs()))))
+                .uid(UID_IDENTITY);
+        rejected = rejected.union(resolved.getSideOutput(IdentityResolution.DEAD_LETTERS));
+
+        SingleOutputStreamOperator<UsageEvent> ordered = events.union(resolved)
                 .keyBy(BY_ACCOUNT, Types.STRING)
                 .transform("order by event time and deduplicate", TypeInformation.of(UsageEvent.class),
                         new SequencerOperator(new EventSequencer(model.time().dedupeWindowMs(),

@@ -3,6 +3,7 @@ package io.pqlscore.scoring;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pqlscore.events.JsonValues;
+import io.pqlscore.events.Traits;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.model.RoutingOverride;
 import io.pqlscore.model.ScoreScale;
@@ -153,10 +154,13 @@ public final class ScoreEngine implements Serializable {
             }
         } else if (e.isIdentify()) {
             if (user != null) {
-                mergeTraits(user, e, TraitTest.Of.USER, t);
+                mergeTraits(user, e.traitKeys, e.traitValues, TraitTest.Of.USER, t);
             }
         } else if (e.isGroup()) {
-            mergeTraits(acc, e, TraitTest.Of.ACCOUNT, t);
+            if (e.join && userId != null) {
+                join(store, userId, e, t);
+            }
+            mergeTraits(acc, e.traitKeys, e.traitValues, TraitTest.Of.ACCOUNT, t);
             RoutingOverride override = model.enterpriseOverride();
             if (override != null) {
                 account.enterprise = traitPasses(acc, override.trait());
@@ -550,22 +554,25 @@ public final class ScoreEngine implements Serializable {
         account.recentUserTimes = tmp.times;
     }
 
+    /**
+     * SPEC 8 joining: a group call that makes its user a member of this account while the user has
+     * kept traits creates the user entity if needed and merges those traits into it, before the
+     * call's own effects; for retention it is a record of the user.
+     */
+    private void join(AccountStore store, String userId, UsageEvent group, long t) {
+        EntityState user = store.user(userId);
+        user = user == null ? newEntity() : layout(user);
+        user.lastRecordAt = t;
+        mergeTraits(user, group.joinTraitKeys, group.joinTraitValues, TraitTest.Of.USER, t);
+        store.putUser(userId, user);
+    }
+
     /** Shallow merge (SPEC 3): keys carried overwrite, others stay; then re-test trait signals. */
-    private void mergeTraits(EntityState e, UsageEvent ev, TraitTest.Of of, long t) {
-        List<String> keys = new ArrayList<>(Arrays.asList(e.traitKeys));
-        List<String> values = new ArrayList<>(Arrays.asList(e.traitValues));
-        for (int k = 0; k < ev.traitKeys.length; k++) {
-            int at = keys.indexOf(ev.traitKeys[k]);
-            if (at >= 0) {
-                values.set(at, ev.traitValues[k]);
-            } else {
-                keys.add(ev.traitKeys[k]);
-                values.add(ev.traitValues[k]);
-            }
-        }
-        e.traitKeys = keys.toArray(new String[0]);
-        e.traitValues = values.toArray(new String[0]);
-        List<String> carried = Arrays.asList(ev.traitKeys);
+    private void mergeTraits(EntityState e, String[] traitKeys, String[] traitValues, TraitTest.Of of, long t) {
+        String[][] merged = Traits.merge(e.traitKeys, e.traitValues, traitKeys, traitValues);
+        e.traitKeys = merged[0];
+        e.traitValues = merged[1];
+        List<String> carried = Arrays.asList(traitKeys);
         for (int i = 0; i < signals.length; i++) {
             Signal s = signals[i];
             if (s.kind() == SignalKind.TRAIT && s.trait().of() == of) {
