@@ -1020,7 +1020,9 @@ final class EventStream implements Iterator<GeneratedRecord> {
         b.setLength(0);
         b.append("{\"type\":\"track\",\"event\":");
         b.append(kind == 3 && variant == 0 ? "\"\"" : "\"Feature Used\"");
-        if (u >= 0 || kind == 3 && variant == 1) {
+        // missing_account (kind 1) has no userId either: one without an account id but with a user
+        // would be resolved from the user's group calls (SPEC 8)
+        if (kind != 1 && u >= 0 || kind == 3 && variant == 1) {
             b.append(",\"userId\":");
             if (kind == 3 && variant == 1) {
                 b.append(Integer.toUnsignedLong(Json.scramble32(Math.max(u, 0), ~idKey)));

@@ -214,7 +214,7 @@ class HostileInputTest {
         }
         for (Hostile h : hostile) {
             // valid ones only after some valid record; the rest anywhere, also before the first
-            int at = h.rejected() ? random.nextInt(n + 1) : 50 + random.nextInt(n - 50);
+            int at = h.rejectedByParser() ? random.nextInt(n + 1) : 50 + random.nextInt(n - 50);
             before.get(at).add(h);
         }
         List<Sent> out = new ArrayList<>(n + hostile.size());
@@ -222,10 +222,11 @@ class HostileInputTest {
         byte[] lastKey = null;
         for (int i = 0; i <= n; i++) {
             for (Hostile h : before.get(i)) {
-                if (h.rejected()) {
+                if (h.rejectedByParser()) {
                     out.add(new Sent(h.value(), ("hostile-" + out.size()).getBytes(StandardCharsets.UTF_8), h.kind(), h.reason()));
                 } else {
-                    out.add(new Sent(HostileRecords.withTimestamp(h, lastTimestamp), lastKey, h.kind(), null));
+                    // valid at the source (some of them rejected by identity resolution): it moves no watermark
+                    out.add(new Sent(HostileRecords.withTimestamp(h, lastTimestamp), lastKey, h.kind(), h.reason()));
                 }
             }
             if (i < n) {

@@ -218,8 +218,9 @@ class MetricsTest {
         long lines = Files.readAllLines(events).stream().filter(l -> !l.isBlank()).count();
         assertThat(counter(metrics, Metrics.EVENTS_IN)).isEqualTo(lines);
         assertThat(counter(metrics, Metrics.DUPLICATES)).isEqualTo(name.startsWith("04") ? 2 : 0);
-        // late: the router's counter and the one after the sequencer's guard, one per subtask each
-        assertThat(metrics.get(Metrics.LATE)).hasSize(4);
+        // late: the router's counter, the one after the sequencer's guard and the identity stage's guard,
+        // one per subtask each
+        assertThat(metrics.get(Metrics.LATE)).hasSize(6);
         assertThat(counter(metrics, Metrics.LATE)).isZero();
         assertThat(counter(metrics, "rejected.late")).isZero();
         assertThat(counter(metrics, "rejected.late_after_shuffle")).isZero();

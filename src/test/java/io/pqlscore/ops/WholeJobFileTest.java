@@ -253,7 +253,11 @@ class WholeJobFileTest {
             actual.put(reason, counter(job, "pqlscore.rejected." + reason));
         }
         assertThat(actual).isEqualTo(expected);
-        assertThat(counter(job, "pqlscore.events_in")).isEqualTo(3);
+        // events_in counts what passed the source's checks: three records, and one without an account
+        // id whose user has no account, which the identity stage then rejects (SPEC 8)
+        assertThat(counter(job, "pqlscore.events_in")).isEqualTo(4);
+        assertThat(counter(job, "pqlscore." + Metrics.IDENTITY_NO_ACCOUNT)).isEqualTo(1);
+        assertThat(counter(job, "pqlscore." + Metrics.IDENTITY_RESOLVED)).isZero();
         assertThat(counter(job, "pqlscore.duplicates")).isZero();
     }
 

@@ -8,7 +8,9 @@ import io.pqlscore.events.SourcePosition;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pqlscore.testing.EngineDriver;
+import io.pqlscore.testing.IdentityDriver;
 import io.pqlscore.testing.ExpectedTransition;
 import io.pqlscore.testing.Shared;
 import java.nio.charset.StandardCharsets;
@@ -20,26 +22,44 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The plain-Java engine alone (no Flink) on the conformance cases that need no pattern signals. */
+/**
+ * The plain-Java rules alone (no Flink: {@code IdentityResolver}, then {@code ScoreEngine}) on the
+ * conformance cases that need no pattern signals: transitions and rejections.
+ */
 class EngineConformanceTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"01-rejections", "02-decay-and-ticks", "03-traits-and-groups", "04-ties-and-duplicates",
-            "05-retention", "06-distinct-days", "07-active-users-gate", "10-where-tests"})
+            "05-retention", "06-distinct-days", "07-active-users-gate", "10-where-tests", "13-identity",
+            "15-identity-fine-print"})
     void engineAloneReproducesTheCase(String name) throws Exception {
         ScoringModel model = ModelLoader.load(Shared.conformance().resolve("model-simple.yaml"));
         Path cases = Shared.conformance().resolve("cases");
         EventParser parser = new EventParser(model);
-        List<UsageEvent> events = new ArrayList<>();
+        List<ParsedRecord> parsed = new ArrayList<>();
+        List<String> rejections = new ArrayList<>();
         long line = 0;
         for (String l : Files.readAllLines(cases.resolve(name + ".events.jsonl"))) {
             line++;
             ParsedRecord r = parser.parse(l.getBytes(StandardCharsets.UTF_8), new SourcePosition("test", 0, line));
-            if (r.isValid()) {
-                events.add(r.event);
+            parsed.add(r);
+            if (!r.isValid()) {
+                rejections.add(line + ":" + r.deadLetter.reason);
             }
         }
+        // SPEC 8 first (records without an account id), then the engine per account
+        IdentityDriver identity = new IdentityDriver(model.time().retentionMs());
+        List<UsageEvent> events = identity.resolve(parsed);
+        identity.rejected.forEach(d -> rejections.add(d.offset + ":" + d.reason));
         EngineDriver driver = new EngineDriver(new ScoreEngine(model)).run(events);
+        List<String> expectedRejections = new ArrayList<>();
+        for (String l : Files.readAllLines(cases.resolve(name + ".rejections.jsonl"))) {
+            if (!l.isBlank()) {
+                JsonNode n = io.pqlscore.events.JsonValues.parse(l);
+                expectedRejections.add(n.get("line").asLong() + ":" + n.get("reason").asText());
+            }
+        }
+        assertThat(rejections).containsExactlyInAnyOrderElementsOf(expectedRejections);
         List<ExpectedTransition> expected = new ArrayList<>();
         for (String l : Files.readAllLines(cases.resolve(name + ".expected.jsonl"))) {
             expected.add(ExpectedTransition.of(io.pqlscore.events.JsonValues.parse(l)));

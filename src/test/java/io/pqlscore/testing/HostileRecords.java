@@ -29,10 +29,31 @@ public final class HostileRecords {
     /** The options the expected reasons assume (besides the defaults of max record bytes 1 MiB and depth 64). */
     public static final String MIN_EVENT_TIME = "2000-01-01T00:00:00Z";
 
-    /** One hostile record: what it is, its bytes, and the reason expected (null: valid, scores nothing). */
-    public record Hostile(String kind, byte[] value, String reason) {
+    /**
+     * One hostile record: what it is, its bytes, and the reason expected (null: valid, scores
+     * nothing). {@code resolvedLater}: the parser accepts it (no account id, but a user to resolve
+     * one from, SPEC 8) and the identity stage rejects it ({@code missing_account}: its user never
+     * joined an account); like a valid one it holds {@link #TS_PLACEHOLDER}, since it takes part in
+     * the watermark.
+     */
+    public record Hostile(String kind, byte[] value, String reason, boolean resolvedLater) {
+        public Hostile(String kind, byte[] value, String reason) {
+            this(kind, value, reason, false);
+        }
+
+        /** Whether the job gives it a dead letter. */
         public boolean rejected() {
             return reason != null;
+        }
+
+        /** Whether the parser gives it a dead letter (else it is valid at the source and has a placeholder timestamp). */
+        public boolean rejectedByParser() {
+            return reason != null && !resolvedLater;
+        }
+
+        /** The reason the parser gives: null for a record it accepts. */
+        public String parserReason() {
+            return resolvedLater ? null : reason;
         }
 
         @Override
@@ -244,15 +265,17 @@ public final class HostileRecords {
         return h("timestamp far in the future", t, "bad_timestamp");
     }
 
+    /** No account id, but a user: valid at the source, rejected by identity resolution (the user never joined). */
     private Hostile missingAccount(int i) {
         String n = "hostile-" + (++serial);
         String head = "{\"type\":\"track\",\"event\":\"Hostile Probe\",\"messageId\":\"" + n
-                + "\",\"timestamp\":\"2026-04-01T00:00:00Z\",\"userId\":\"u-" + n + "\"";
+                + "\",\"timestamp\":\"" + TS_PLACEHOLDER + "\",\"userId\":\"u-" + n + "\"";
         String[] accounts = {"", ",\"context\":{}", ",\"context\":{\"groupId\":\"\"}", ",\"context\":{\"groupId\":null}",
             ",\"groupId\":42", ",\"groupId\":[\"a\"]", ",\"properties\":{\"accountId\":{\"id\":\"a\"}}",
             ",\"properties\":{\"accountId\":\"\"},\"groupId\":\"\"", ",\"context\":{\"groupId\":true}",
             ",\"context\":{\"group_id\":\"a\"},\"account\":\"a\""};
-        return h("missing account id", head + accounts[i / 19 % accounts.length] + "}", "missing_account");
+        return new Hostile("missing account id", (head + accounts[i / 19 % accounts.length] + "}").getBytes(StandardCharsets.UTF_8),
+                "missing_account", true);
     }
 
     private Hostile wrongFieldType(int i) {
@@ -315,8 +338,9 @@ public final class HostileRecords {
         String[] numbers = {"1e999999999", "-1E-999999999", "1e308", "4.9e-324", "123456789012345678901234567890"};
         String t = track("\"properties\":{\"used\":" + numbers[i / 19 % numbers.length] + ",\"limit\":0}");
         // ... but without an account it is rejected all the same
-        t = t.replace("\"context\":{\"groupId\":\"zz-hostile-", "\"context\":{\"notTheGroupId\":\"zz-hostile-");
-        return h("huge number value, no account", t, "missing_account");
+        t = t.replace("\"context\":{\"groupId\":\"zz-hostile-", "\"context\":{\"notTheGroupId\":\"zz-hostile-")
+                .replace("2026-04-01T00:00:00.000Z", TS_PLACEHOLDER);
+        return new Hostile("huge number value, no account", t.getBytes(StandardCharsets.UTF_8), "missing_account", true);
     }
 
     private Hostile longId(int i) {
