@@ -386,6 +386,55 @@ class EventParserTest {
         assertPayloadIsOriginal(rejected(text, RejectReason.MISSING_ACCOUNT), text);
     }
 
+    // ---------------------------------------------------------------- SPEC 8: no account id, a user
+
+    @Test
+    void withoutAnAccountIdARecordNamingAUserIsLeftToIdentityResolution() {
+        for (String type : new String[] {"'type':'track','event':'Ping'", "'type':'page','name':'Home'",
+            "'type':'screen','name':'Main'", "'type':'identify','traits':{'role':'vp'}"}) {
+            ParsedRecord r = parse(j("{" + type + ",'userId':'u1','timestamp':'2026-03-02T09:00:00Z'}"));
+            assertThat(r.isValid()).as(type).isTrue();
+            assertThat(r.event.accountId).isNull();
+            assertThat(r.event.userId).isEqualTo("u1");
+            assertThat(IdentityInput.needed(r.event)).isTrue();
+        }
+    }
+
+    @Test
+    void withoutAnAccountIdAGroupCallOrARecordWithoutAUserIsMissingAccount() {
+        // a group call names the account it is about: without one it cannot be resolved
+        DeadLetter g = rejected(j("{'type':'group','userId':'u1','timestamp':'2026-03-02T09:00:00Z','traits':{}}"),
+                RejectReason.MISSING_ACCOUNT);
+        assertThat(g.detail).startsWith("a group call without an account id");
+        // no userId, an empty one, null, or not a string: nothing to resolve by (before bad_field)
+        for (String user : new String[] {"", ",'userId':''", ",'userId':null", ",'userId':7", ",'userId':{'id':'u'}"}) {
+            DeadLetter d = rejected(j("{'type':'track','event':'Ping','timestamp':'2026-03-02T09:00:00Z'" + user + "}"),
+                    RejectReason.MISSING_ACCOUNT);
+            assertThat(d.detail).contains("no userId to resolve one from");
+        }
+        // otherwise the remaining checks apply as to any record
+        rejected(j("{'type':'track','userId':'u1','timestamp':'2026-03-02T09:00:00Z'}"), RejectReason.BAD_FIELD);
+        rejected(j("{'type':'track','event':'Ping','userId':'u1','messageId':5,'timestamp':'2026-03-02T09:00:00Z'}"),
+                RejectReason.BAD_FIELD);
+    }
+
+    @Test
+    void anIdentifyGivesItsUserKeptTraitsWhenItsTraitsHoldAnyKey() {
+        // any key counts, also one the model does not read, and one set to null
+        assertThat(parse(j("{'type':'identify','userId':'u','timestamp':'2026-03-02T09:00:00Z','traits':{'email':'x'}}"))
+                .traitsGiven).isTrue();
+        assertThat(parse(j("{'type':'identify','userId':'u','timestamp':'2026-03-02T09:00:00Z','traits':{'role':null}}"))
+                .traitsGiven).isTrue();
+        assertThat(parse(j("{'type':'identify','userId':'u','timestamp':'2026-03-02T09:00:00Z','traits':{}}"))
+                .traitsGiven).isFalse();
+        assertThat(parse(j("{'type':'identify','userId':'u','timestamp':'2026-03-02T09:00:00Z'}")).traitsGiven).isFalse();
+        // without a user there is nobody to keep them for
+        assertThat(parse(j("{'type':'identify','groupId':'a','timestamp':'2026-03-02T09:00:00Z','traits':{'role':'x'}}"))
+                .traitsGiven).isFalse();
+        assertThat(parse(j("{'type':'group','userId':'u','groupId':'a','timestamp':'2026-03-02T09:00:00Z','traits':{'a':1}}"))
+                .traitsGiven).isFalse();
+    }
+
     @Test
     void accountIdFallbackOrder() {
         assertThat(valid(withAccount("'context':{'groupId':'c'},'groupId':'g','properties':{'accountId':'p'}")).accountId)
@@ -455,9 +504,11 @@ class EventParserTest {
         rejected(j("{'type':'track','event':'Ping','timestamp':'yesterday'}"), RejectReason.BAD_TIMESTAMP);
         // bad timestamp and bad field: bad_timestamp
         rejected(j("{'type':'track','timestamp':'2026-03-02T09:00:00','groupId':'acme','userId':5}"), RejectReason.BAD_TIMESTAMP);
-        // missing account and bad field: missing_account
+        // missing account (no user to resolve it by) and bad field: missing_account
         rejected(j("{'type':'track','event':'Ping','timestamp':'2026-03-02T09:00:00Z','userId':5}"), RejectReason.MISSING_ACCOUNT);
         rejected(j("{'type':'track','timestamp':'2026-03-02T09:00:00Z','properties':'x'}"), RejectReason.MISSING_ACCOUNT);
+        // no account id but a user (SPEC 8): the remaining checks come first, bad_field
+        rejected(j("{'type':'track','timestamp':'2026-03-02T09:00:00Z','userId':'u','properties':'x'}"), RejectReason.BAD_FIELD);
         // a context that is not an object yields no account id, and then missing_account comes first
         rejected(j("{'type':'track','event':'Ping','timestamp':'2026-03-02T09:00:00Z','context':'x'}"), RejectReason.MISSING_ACCOUNT);
         // with an account, the same context is bad_field
