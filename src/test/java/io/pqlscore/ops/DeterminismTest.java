@@ -26,41 +26,47 @@ import java.util.stream.Collectors;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SPEC 3's determinism rule on the whole job: the generated conformance stream (default-like
- * model, every kind of signal) gives the same transitions, event ids included, at parallelism 1
- * and 4, and when its records arrive in other orders within the out-of-orderness bound. Runs are
- * compared with each other, not with the case's expected file.
+ * SPEC 3's determinism rule on the whole job: the generated conformance streams (default model,
+ * every kind of signal; and {@code 14-identity-generated}, whose records mostly carry no account id,
+ * SPEC 8) give the same transitions, event ids included, at parallelism 1 and 4, and when their
+ * records arrive in other orders within the out-of-orderness bound. Runs are compared with each
+ * other, not with the case's expected file.
  */
 class DeterminismTest {
-    private static final String CASE = "11-generated";
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
 
     private static ScoringModel model;
-    private static Path events;
-    private static JobRun baseline; // parallelism 1, file order
+    /** Per case: parallelism 1, file order. */
+    private static final Map<String, JobRun> BASELINES = new TreeMap<>();
 
     @BeforeAll
     static void loadModel() {
         model = ModelLoader.load(Shared.dir().resolve("model-format.yaml"));
-        events = Shared.conformance().resolve("cases").resolve(CASE + ".events.jsonl");
+    }
+
+    private static Path events(String name) {
+        return Shared.conformance().resolve("cases").resolve(name + ".events.jsonl");
     }
 
     /**
      * The reference run, made once on first use. Not in {@code @BeforeAll}: the extension installs
      * its test environment only around each test, so a job started there would run elsewhere.
      */
-    private static synchronized JobRun baseline() throws Exception {
+    private static synchronized JobRun baseline(String name) throws Exception {
+        JobRun baseline = BASELINES.get(name);
         if (baseline == null) {
-            baseline = JobRun.run(model, events, 1);
+            baseline = JobRun.run(model, events(name), 1);
             assertThat(baseline.transitions).as("the case produces transitions").hasSizeGreaterThan(100);
+            BASELINES.put(name, baseline);
         }
         return baseline;
     }
@@ -75,10 +81,11 @@ class DeterminismTest {
         return run.transitions.stream().map(DeterminismTest::key).sorted().collect(Collectors.toList());
     }
 
-    @Test
-    void parallelismOneAndFourGiveIdenticalOutputs() throws Exception {
-        JobRun p1 = baseline();
-        JobRun p4 = JobRun.run(model, events, 4);
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"11-generated", "14-identity-generated"})
+    void parallelismOneAndFourGiveIdenticalOutputs(String name) throws Exception {
+        JobRun p1 = baseline(name);
+        JobRun p4 = JobRun.run(model, events(name), 4);
         assertThat(transitions(p4)).containsExactlyElementsOf(transitions(p1));
         assertThat(deadLetters(p4)).containsExactlyElementsOf(deadLetters(p1));
         assertThat(deadLetters(p1)).isNotEmpty().noneMatch(s -> s.endsWith(":late"));
@@ -93,11 +100,12 @@ class DeterminismTest {
         return run.deadLetters.stream().collect(Collectors.groupingBy(d -> d.reason, TreeMap::new, Collectors.counting()));
     }
 
-    @Test
-    void otherArrivalOrdersWithinTheBoundGiveIdenticalTransitions(@TempDir Path dir) throws Exception {
-        List<String> lines = Files.readAllLines(events, StandardCharsets.UTF_8);
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"11-generated", "14-identity-generated"})
+    void otherArrivalOrdersWithinTheBoundGiveIdenticalTransitions(String name, @TempDir Path dir) throws Exception {
+        List<String> lines = Files.readAllLines(events(name), StandardCharsets.UTF_8);
         long bound = model.time().maxOutOfOrdernessMs();
-        JobRun reference = baseline();
+        JobRun reference = baseline(name);
         long[] seeds = {7L, 1234L, 987654321L};
         int[] parallelism = {1, 2, 4};
         for (int i = 0; i < seeds.length; i++) {
@@ -191,10 +199,11 @@ class DeterminismTest {
         assertThat(moved).as("records out of event-time order").isPositive();
     }
 
-    @Test
-    void theOriginalFileIsItselfWithinTheBound() {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"11-generated", "14-identity-generated"})
+    void theOriginalFileIsItselfWithinTheBound(String name) {
         try {
-            assertWithinBound(Files.readAllLines(events, StandardCharsets.UTF_8), model.time().maxOutOfOrdernessMs());
+            assertWithinBound(Files.readAllLines(events(name), StandardCharsets.UTF_8), model.time().maxOutOfOrdernessMs());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
