@@ -144,6 +144,13 @@ final class EventStream implements Iterator<GeneratedRecord> {
     private final boolean[] propsOnly;
     private final boolean[] python;
     private final boolean[] groupSent;
+    /** Segment style: whether the user's own group call is scheduled (again after its identity expired). */
+    private final boolean[] userGrouped;
+    /** Segment style: event time of the user's latest group call naming it, or Long.MIN_VALUE. */
+    private final long[] joinedAt;
+    /** Segment style: event time of the user's latest record the job's identity stage reads (SPEC 8). */
+    private final long[] identityReadAt;
+    private final boolean segmentStyle;
     private final boolean[] usesApi;
     private final float[] rowsSlope;
     private final float[] rowsPlateau;
@@ -232,6 +239,7 @@ final class EventStream implements Iterator<GeneratedRecord> {
         propsOnly = new boolean[n];
         python = new boolean[n];
         groupSent = new boolean[n];
+        segmentStyle = cfg.segmentStyle();
         usesApi = new boolean[n];
         rowsSlope = new float[n];
         rowsPlateau = new float[n];
@@ -261,6 +269,11 @@ final class EventStream implements Iterator<GeneratedRecord> {
         depth = new byte[users];
         pendingInvites = new byte[users];
         identified = new boolean[users];
+        userGrouped = new boolean[users];
+        joinedAt = new long[segmentStyle ? users : 0];
+        identityReadAt = new long[segmentStyle ? users : 0];
+        Arrays.fill(joinedAt, Long.MIN_VALUE);
+        Arrays.fill(identityReadAt, Long.MIN_VALUE);
         userSeen = new boolean[users];
 
         int last = Integer.MIN_VALUE;
@@ -587,8 +600,11 @@ final class EventStream implements Iterator<GeneratedRecord> {
             identified[u] = true;
             s.add(IDENTIFY, 0, 0);
         }
-        if (!groupSent[a] || (i == 0 && rnd.nextDouble() < 0.03)) {
+        boolean accountGroup = !groupSent[a] || (i == 0 && rnd.nextDouble() < 0.03);
+        if (accountGroup || segmentStyle && !userGrouped[u]) {
+            // Segment style: each user joins its account by a group call naming it (SPEC 8)
             groupSent[a] = true;
+            userGrouped[u] = true;
             s.add(GROUP, planToday, 0);
         }
         int advance = isNew ? 1 + rnd.nextInt(2) : rnd.nextDouble() < 0.5 ? 1 : 0;
@@ -870,13 +886,43 @@ final class EventStream implements Iterator<GeneratedRecord> {
         head(type);
         b.append(",\"").append(field).append("\":\"").append(value).append('"');
         ids(s, t, u);
-        boolean inContext = accountInContext(s);
+        boolean tagged = !segmentStyle || u < 0 || taggedAnyway() || !resolvable(u, t);
+        if (!tagged) {
+            identityReadAt[u] = t;
+        }
+        boolean inContext = tagged && accountInContext(s);
         context(s, inContext);
         b.append(",\"properties\":{");
-        propsEmpty = inContext;
-        if (!inContext) {
+        propsEmpty = inContext || !tagged;
+        if (!inContext && tagged) {
             b.append("\"accountId\":\"").append(accountIds[s.account]).append('"');
         }
+    }
+
+    /**
+     * Segment style: whether the job can resolve the user's account at {@code t} from its group
+     * call (SPEC 8): the call came before, and the identity has not been forgotten since. If it has
+     * been, the user's next first session of a day sends a group call again; until then its
+     * activity names its account, so that every record the generator calls valid is scored.
+     */
+    private boolean resolvable(int u, long t) {
+        if (joinedAt[u] == Long.MIN_VALUE || joinedAt[u] >= t) {
+            return false;
+        }
+        if (t - identityReadAt[u] >= GeneratorConfig.MODEL_RETENTION_MS) {
+            userGrouped[u] = false;
+            joinedAt[u] = Long.MIN_VALUE;
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Segment style: whether this activity record names its account anyway. From the record's
+     * sequence number, not the random stream, so the schedule stays that of the tagged stream.
+     */
+    private boolean taggedAnyway() {
+        return Long.remainderUnsigned(Json.mix64(idSeq ^ ~idSalt), 1000) < GeneratorConfig.SEGMENT_STYLE_TAGGED_SHARE * 1000;
     }
 
     /** Appends {@code "key":} to the open properties object, with a comma when needed. */
@@ -911,9 +957,12 @@ final class EventStream implements Iterator<GeneratedRecord> {
     }
 
     private void identify(Session s, long t, int a, int u) {
+        if (segmentStyle) {
+            identityReadAt[u] = t;
+        }
         head("identify");
         ids(s, t, u);
-        context(s, true);
+        context(s, !segmentStyle); // Segment's identify carries no account id
         int first = (int) Long.remainderUnsigned(Json.mix64(u * 2L + idSalt), FIRST_NAMES.length);
         int last = (int) Long.remainderUnsigned(Json.mix64(u * 2L + 1 + idSalt), LAST_NAMES.length);
         b.append(",\"traits\":{\"email\":\"").append(FIRST_NAMES[first][1]).append('.').append(LAST_NAMES[last][1])
@@ -926,6 +975,10 @@ final class EventStream implements Iterator<GeneratedRecord> {
     }
 
     private void group(Session s, long t, int a, int u, int planCode) {
+        if (segmentStyle && u >= 0) {
+            joinedAt[u] = t;
+            identityReadAt[u] = t;
+        }
         head("group");
         b.append(",\"groupId\":\"").append(accountIds[a]).append('"');
         ids(s, t, u);

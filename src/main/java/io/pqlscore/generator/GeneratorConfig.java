@@ -32,6 +32,8 @@ public final class GeneratorConfig {
     public static final double DEFAULT_EXISTING_RATIO = 0.4;
     /** The default model's max-out-of-orderness: a record further behind than this may be late. */
     public static final long MODEL_OUT_OF_ORDERNESS_MS = 5 * 60_000L;
+    /** The default model's retention: with --segment-style a user silent this long joins its account again. */
+    public static final long MODEL_RETENTION_MS = 90 * 86_400_000L;
 
     private int accounts = 1000;
     private double usersAlpha = 1.5;
@@ -54,6 +56,7 @@ public final class GeneratorConfig {
     private String topic;
     private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
     private boolean quiet;
+    private boolean segmentStyle;
 
     public GeneratorConfig() {}
 
@@ -191,6 +194,22 @@ public final class GeneratorConfig {
         return this;
     }
 
+    /**
+     * Calls shaped as Segment's own libraries send them (SPEC 8): {@code identify} without any
+     * account id, user activity mostly without one ({@link #SEGMENT_STYLE_TAGGED_SHARE} of it still
+     * carries {@code context.groupId}, as when a customer adds it), and a {@code group} call naming
+     * each user in its first session, from which the job resolves the user's account. Usage
+     * readings (server-side, no user) keep their account id. Same population and schedule as
+     * without it.
+     */
+    public GeneratorConfig segmentStyle(boolean s) {
+        this.segmentStyle = s;
+        return this;
+    }
+
+    /** With {@link #segmentStyle}: the share of user activity that still names its account. */
+    public static final double SEGMENT_STYLE_TAGGED_SHARE = 0.1;
+
     // ---- getters ----
 
     public int accounts() {
@@ -284,6 +303,10 @@ public final class GeneratorConfig {
         return quiet;
     }
 
+    public boolean segmentStyle() {
+        return segmentStyle;
+    }
+
     public boolean live() {
         return speedup > 0;
     }
@@ -330,6 +353,10 @@ public final class GeneratorConfig {
             "visits, checkouts of converting accounts, usage readings approaching their limits,",
             "SDK retries (duplicates), optional bad records, bounded arrival disorder.",
             "",
+            "Shape:",
+            "  --segment-style         calls as Segment's libraries send them: identify and most",
+            "                          user activity without an account id, a group call naming",
+            "                          each user; the job resolves the account from it (SPEC 8)",
             "Population:",
             "  --accounts N            accounts (default 1000; ~10 users each on average)",
             "  --users-alpha A         Zipf exponent of team sizes (default 1.5)",
@@ -387,6 +414,11 @@ public final class GeneratorConfig {
             if (name.equals("quiet")) {
                 require(value == null, "--quiet takes no value");
                 c.quiet(true);
+                continue;
+            }
+            if (name.equals("segment-style")) {
+                require(value == null, "--segment-style takes no value");
+                c.segmentStyle(true);
                 continue;
             }
             if (value == null) {
@@ -500,14 +532,16 @@ public final class GeneratorConfig {
         // the default existing ratio adds nothing, so that default streams keep their ids
         return String.format(Locale.ROOT, "%d|%s|%d|%s|%s|%s|%s|%d|%d|%s", accounts, usersAlpha, maxTeam, activity,
                 convertRatio, duplicateRatio, badRatio, maxDisorderMs, start.toEpochMilli(), effectiveDays())
-                + (existingRatio == DEFAULT_EXISTING_RATIO ? "" : "|existing=" + existingRatio);
+                + (existingRatio == DEFAULT_EXISTING_RATIO ? "" : "|existing=" + existingRatio)
+                + (segmentStyle ? "|segment-style" : "");
     }
 
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "accounts=%d users-alpha=%s max-team=%d activity=%s convert-ratio=%s existing-ratio=%s "
-                + "duplicate-ratio=%s bad-ratio=%s max-disorder=%dms start=%s days=%s events=%d speedup=%s rate=%s seed=%d",
+                + "duplicate-ratio=%s bad-ratio=%s max-disorder=%dms start=%s days=%s events=%d speedup=%s rate=%s seed=%d%s",
                 accounts, usersAlpha, maxTeam, activity, convertRatio, existingRatio, duplicateRatio, badRatio, maxDisorderMs, start,
-                effectiveDays() == 0 ? "unbounded" : String.valueOf(effectiveDays()), events, speedup, rate, seed);
+                effectiveDays() == 0 ? "unbounded" : String.valueOf(effectiveDays()), events, speedup, rate, seed,
+                segmentStyle ? " segment-style" : "");
     }
 }

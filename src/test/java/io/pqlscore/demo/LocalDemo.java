@@ -1,6 +1,8 @@
 package io.pqlscore.demo;
 
 import io.pqlscore.generator.EventGenerator;
+import io.pqlscore.generator.GeneratorConfig;
+import io.pqlscore.generator.KafkaSink;
 import io.pqlscore.jdbc.ApplySchema;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
@@ -15,8 +17,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
@@ -27,7 +32,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The README's first command: the whole product on one machine with nothing installed but a JDK
  * and Maven. It starts a Kafka broker (KRaft) and a PostgreSQL server in-process, applies the
- * schema, runs the event generator into the usage-events topic in live mode, runs the scoring job
+ * schema, runs the event generator into the usage-events topic in live mode (calls shaped as
+ * Segment's libraries send them, so identity resolution is at work; {@code --tagged} for records
+ * that all name their account), runs the scoring job
  * on a local MiniCluster (RocksDB, exactly-once Kafka output, JDBC tables, the Flink web UI), and
  * shows PQL/PQA transitions as they are committed, as a table in the terminal, until stopped.
  *
@@ -42,10 +49,33 @@ public final class LocalDemo {
 
     public static void main(String[] args) throws Exception {
         DemoOptions o = DemoOptions.parse(args);
-        System.exit(run(o, System.out));
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        // Ctrl-C: ask the demo to stop and let it stop in order before the JVM goes
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "local-demo-shutdown"));
+        int code;
+        try {
+            code = run(o, System.out, stop);
+        } finally {
+            stopped.countDown();
+        }
+        System.exit(code);
     }
 
-    static int run(DemoOptions o, PrintStream out) throws Exception {
+    /**
+     * Runs the demo until {@code stop} counts down or {@code --duration-seconds} pass, then stops in
+     * order: the generator (what it sent is flushed), the job (cancelled, and waited for), then the
+     * broker and the database it wrote to. Returns the exit code: 0, or 1 when the schema could not
+     * be applied.
+     */
+    static int run(DemoOptions o, PrintStream out, CountDownLatch stop) throws Exception {
         out.println("starting Kafka (KRaft) and PostgreSQL in-process ...");
         try (EmbeddedKafka kafka = new EmbeddedKafka().start();
                 EmbeddedPostgres pg = EmbeddedPostgres.launch()) {
@@ -60,13 +90,21 @@ public final class LocalDemo {
                 return 1;
             }
 
-            Thread generator = new Thread(() -> EventGenerator.run(new String[] {
-                    "--kafka-bootstrap-servers", kafka.bootstrapServers(), "--topic", EVENTS,
-                    "--accounts", Integer.toString(o.accounts), "--rate", Double.toString(o.rate),
-                    "--speedup", Double.toString(o.speedup), "--start", "now", "--bad-ratio", "0.002"},
-                    new PrintStream(java.io.OutputStream.nullOutputStream()), System.err), "event-generator");
-            generator.setDaemon(true);
-            generator.start();
+            GeneratorConfig generatorConfig = GeneratorConfig.parse(new String[] {
+                "--kafka-bootstrap-servers", kafka.bootstrapServers(), "--topic", EVENTS,
+                "--accounts", Integer.toString(o.accounts), "--rate", Double.toString(o.rate),
+                "--speedup", Double.toString(o.speedup), "--start", "now", "--bad-ratio", "0.002",
+                o.segmentStyle ? "--segment-style" : ""});
+            EventGenerator generator = new EventGenerator(generatorConfig);
+            Thread generating = new Thread(() -> {
+                try (KafkaSink sink = KafkaSink.create(kafka.bootstrapServers(), EVENTS, Map.of())) {
+                    generator.generate(sink);
+                } catch (Exception e) {
+                    System.err.println("event generator: " + e);
+                }
+            }, "event-generator");
+            generating.setDaemon(true);
+            generating.start();
 
             Configuration conf = GlobalConfiguration.loadConfiguration(Paths.get(o.flinkConf).toAbsolutePath().toString());
             // transitions become visible when a checkpoint commits the Kafka transaction
@@ -82,34 +120,56 @@ public final class LocalDemo {
             ScoringModel model = ModelLoader.loadDefault();
             new ScoringPipeline(job, model, Connectors.source(job), Connectors.sinks(job)).build(env);
             JobClient client = env.executeAsync("pql-scoring (local demo)");
+            IdentityStatus identity = new IdentityStatus(webPort, client.getJobID().toString());
 
-            CountDownLatch stop = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             long end = o.duration == null ? Long.MAX_VALUE : System.currentTimeMillis() + o.duration.toMillis();
-            AtomicInteger frames = new AtomicInteger();
             String header = String.format("PQL/PQA scoring — local demo   (Flink web UI: http://localhost:%s   "
                     + "tables: %s  pql_transitions, pql_current_scores   Ctrl-C to stop)", webPort, pg.jdbcUrl());
             try (LiveTransitionTable table = new LiveTransitionTable(kafka.bootstrapServers(), TRANSITIONS, out, o.ansi)) {
-                while (stop.getCount() > 0 && System.currentTimeMillis() < end) {
-                    table.refresh(Duration.ofSeconds(1), header);
-                    frames.incrementAndGet();
-                }
-                out.println();
-                out.println("stopping: " + table.transitionsSeen() + " transitions committed");
-            } finally {
-                // the job must be gone before the broker and the database it writes to; once it is,
-                // the local MiniCluster may already be shut down and unable to answer
                 try {
-                    client.cancel().get();
-                    while (!client.getJobStatus().get().isTerminalState()) {
-                        Thread.sleep(100);
+                    while (stop.getCount() > 0 && System.currentTimeMillis() < end) {
+                        String identityLine = o.segmentStyle ? identity.line() : "";
+                        table.refresh(Duration.ofSeconds(1), identityLine.isEmpty() ? header : header + "\n" + identityLine);
                     }
-                } catch (java.util.concurrent.ExecutionException gone) {
-                    // cancelled and the cluster closed: nothing left to wait for
+                    out.println();
+                    out.println("stopping: " + table.transitionsSeen() + " transitions committed");
+                } finally {
+                    // in order: nothing writes to the broker or the database once they stop
+                    generator.stop();
+                    generator.awaitFinished(30, TimeUnit.SECONDS);
+                    generating.join(30_000);
+                    out.println("stopped: event generator");
+                    cancelAndWait(client);
+                    out.println("stopped: scoring job");
                 }
             }
         }
+        out.println("stopped: Kafka and PostgreSQL");
         return 0;
+    }
+
+    /**
+     * Cancels the job and waits until it is gone. The local environment's MiniCluster shuts down
+     * as soon as its job is, after which it cannot be asked for the job's status any more: that
+     * also means the job is gone.
+     */
+    private static void cancelAndWait(JobClient client) throws InterruptedException {
+        try {
+            client.cancel().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException | IllegalStateException e) {
+            // already finished, or the cluster is gone with it
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (client.getJobStatus().get(5, TimeUnit.SECONDS).isTerminalState()) {
+                    return;
+                }
+            } catch (ExecutionException | TimeoutException | IllegalStateException gone) {
+                return;
+            }
+            Thread.sleep(100);
+        }
     }
 
     /** The first free port of a range like {@code 8081-8089}. */
@@ -143,6 +203,8 @@ public final class LocalDemo {
         String flinkConf = "flink-conf";
         Duration duration;
         boolean ansi = System.console() != null;
+        /** Calls as Segment's libraries send them (SPEC 8 resolves their accounts); --tagged: every record names its account. */
+        boolean segmentStyle = true;
 
         static DemoOptions parse(String[] args) {
             DemoOptions o = new DemoOptions();
@@ -158,9 +220,11 @@ public final class LocalDemo {
                     case "--flink-conf": o.flinkConf = v; i++; break;
                     case "--duration-seconds": o.duration = Duration.ofSeconds(Long.parseLong(v)); i++; break;
                     case "--plain": o.ansi = false; break;
+                    case "--tagged": o.segmentStyle = false; break;
                     default:
                         throw new IllegalArgumentException("unknown demo option " + a + "; options: --accounts N --rate EVENTS_PER_S"
-                                + " --speedup X --checkpoint-interval MS --web-port PORTS --flink-conf DIR --duration-seconds N --plain");
+                                + " --speedup X --checkpoint-interval MS --web-port PORTS --flink-conf DIR --duration-seconds N --plain"
+                                + " --tagged");
                 }
             }
             return o;

@@ -15,6 +15,7 @@ import io.pqlscore.model.ScoringModel;
 import io.pqlscore.scoring.ScoreEngine;
 import io.pqlscore.scoring.Transition;
 import io.pqlscore.testing.EngineDriver;
+import io.pqlscore.testing.IdentityDriver;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -131,6 +132,71 @@ class EventGeneratorTest {
         assertThat(badByReason.keySet()).containsExactlyInAnyOrder("bad_json", "missing_account", "bad_timestamp", "bad_field");
         long bad = sample.stream().filter(r -> r.kind() == Kind.BAD).count();
         assertThat((double) bad / sample.size()).isBetween(0.015, 0.025);
+    }
+
+    // ------------------------------------------------------------------ Segment style (SPEC 8)
+
+    @Test
+    void segmentStyleSendsCallsAsSegmentsLibrariesDoAndEveryOneResolvesToItsAccount() {
+        GeneratorConfig cfg = new GeneratorConfig().accounts(200).days(14).duplicateRatio(0.01).badRatio(0.01).seed(11)
+                .segmentStyle(true);
+        List<GeneratedRecord> records = list(cfg);
+        List<ParsedRecord> parsedRecords = new ArrayList<>();
+        long identifies = 0;
+        long userActivity = 0;
+        long taggedActivity = 0;
+        Map<String, Long> firstGroup = new HashMap<>();
+        Map<String, Long> firstUntagged = new HashMap<>();
+        for (int i = 0; i < records.size(); i++) {
+            GeneratedRecord r = records.get(i);
+            ParsedRecord p = parse(r, i + 1);
+            parsedRecords.add(p);
+            if (r.kind() == Kind.BAD) {
+                assertThat(p.isValid()).as("bad record %s", r).isFalse();
+                assertThat(p.deadLetter.reason).isEqualTo(r.badReason());
+                continue;
+            }
+            assertThat(p.isValid()).as("%s: %s", r.json(), p.deadLetter).isTrue();
+            UsageEvent e = p.event;
+            if (e.isIdentify()) {
+                identifies++;
+                assertThat(e.accountId).as("identify %s", r.json()).isNull();
+            } else if (e.isGroup() && e.userId != null) {
+                firstGroup.merge(e.userId, e.timestamp, Math::min);
+            } else if (e.isActivity() && e.userId != null) {
+                userActivity++;
+                if (e.accountId != null) {
+                    taggedActivity++;
+                } else {
+                    firstUntagged.merge(e.userId, e.timestamp, Math::min);
+                }
+            } else if (e.isActivity()) {
+                assertThat(e.accountId).as("activity without a user names its account: %s", r.json()).isEqualTo(r.key());
+            }
+        }
+        assertThat(identifies).isPositive();
+        assertThat((double) taggedActivity / userActivity).as("share of user activity still naming its account")
+                .isBetween(0.05, 0.15);
+        // every user joins its account (a group call naming it) before its first activity without an account id
+        List<String> before = firstUntagged.entrySet().stream()
+                .filter(x -> firstGroup.get(x.getKey()) == null || firstGroup.get(x.getKey()) >= x.getValue())
+                .map(Map.Entry::getKey).limit(5).collect(Collectors.toList());
+        assertThat(before).as("users with activity without an account id before their group call").isEmpty();
+
+        // identity resolution gives every valid record its intended account: nothing is missing_account
+        IdentityDriver identity = new IdentityDriver(model.time().retentionMs());
+        List<UsageEvent> resolved = identity.resolve(parsedRecords);
+        assertThat(identity.rejected).isEmpty();
+        Map<String, String> accountOf = new HashMap<>();
+        for (int i = 0; i < records.size(); i++) {
+            if (records.get(i).kind() != Kind.BAD) {
+                accountOf.put(parsedRecords.get(i).event.messageId, records.get(i).key());
+            }
+        }
+        assertThat(resolved).allSatisfy(e -> assertThat(e.accountId).as(e.toString()).isEqualTo(accountOf.get(e.messageId)));
+        assertThat(identity.memberships).isGreaterThan(200);
+        EngineDriver driver = new EngineDriver(new ScoreEngine(model)).run(resolved);
+        assertThat(driver.transitions).filteredOn(t -> t.kind.equals(Transition.PQA)).isNotEmpty();
     }
 
     @Test
