@@ -109,6 +109,8 @@ public final class Benchmark {
         boolean ingestBreakdown = true;
         /** The keyed floors (KeyedFloors) between the baseline and the full job. */
         boolean floors = true;
+        /** The throughput phase also on the Segment-style stream (identity resolution, SPEC 8). */
+        boolean identityStream = true;
         /** 2: a baseline before and after the full job (contention drifts); 1: before only. */
         int baselineRuns = 2;
         int accounts = 100_000;
@@ -158,6 +160,7 @@ public final class Benchmark {
                 "         --latency-seconds N (120) --latency-delivery at-least-once,exactly-once",
                 "         --latency-ooo 0s,model (out-of-orderness bounds; 'model' = the model's own, 5m)",
                 "Other:   --no-state --no-ingest-breakdown --no-floors --baseline-runs 1|2 (2: before and after the full job)",
+                "         --no-identity-stream (throughput: skip the Segment-style stream, most records without an account id)",
                 "         --drain-timeout D (60m) --work-dir DIR --out DIR (target/bench)",
                 "         --fresh (do not keep the phases of an earlier results.json)",
                 "");
@@ -189,6 +192,7 @@ public final class Benchmark {
                     case "--no-state": o.state = false; break;
                     case "--no-ingest-breakdown": o.ingestBreakdown = false; break;
                     case "--no-floors": o.floors = false; break;
+                    case "--no-identity-stream": o.identityStream = false; break;
                     case "--baseline-runs": o.baselineRuns = Integer.parseInt(need(a, v)); i++; break;
                     case "--fresh": o.fresh = true; break;
                     case "--accounts": o.accounts = Integer.parseInt(need(a, v)); i++; break;
@@ -452,6 +456,65 @@ public final class Benchmark {
         if (full.savepoint != null) {
             result.set("state", state(full, gen, model, o));
         }
+        if (o.identityStream) {
+            result.set("identity_stream", identityStream(o, kafka, model));
+        }
+        return result;
+    }
+
+    /**
+     * The same population and schedule, sent as Segment's libraries send it (generator
+     * {@code --segment-style}: identify and most user activity without an account id, a group call
+     * naming each user), through the same baseline and full job: the cost of identity resolution
+     * (SPEC 8), reported beside the tagged stream. With state, the identity stage's state per user.
+     */
+    static ObjectNode identityStream(Options o, EmbeddedKafka kafka, ScoringModel model) throws Exception {
+        ObjectNode result = JSON.createObjectNode();
+        String topic = "bench-events-identity";
+        kafka.createTopic(topic, o.partitions);
+        log("identity stream: pre-loading %,d records (--segment-style) over %,d accounts into %s ...", o.events,
+                o.accounts, topic);
+        GeneratorConfig gc = new GeneratorConfig().accounts(o.accounts).events(o.events).seed(o.seed).segmentStyle(true);
+        long t0 = System.nanoTime();
+        EventGenerator.Summary gen;
+        try (KafkaSink sink = KafkaSink.create(kafka.bootstrapServers(), topic, Map.of())) {
+            gen = new EventGenerator(gc).progressTo(System.err).generate(sink);
+        }
+        long tailTime = gen.lastEventTime + model.time().maxOutOfOrdernessMs() + 1000;
+        for (int p = 0; p < o.partitions; p++) {
+            kafka.produce(topic, p, SyntheticEvents.TAIL_ACCOUNT.getBytes(StandardCharsets.UTF_8),
+                    tailRecord(p, tailTime).getBytes(StandardCharsets.UTF_8));
+        }
+        long total = gen.records + o.partitions;
+        ObjectNode scale = result.putObject("scale");
+        scale.put("events", gen.records);
+        scale.put("valid", gen.valid);
+        scale.put("users_seen", gen.usersSeen);
+        scale.put("accounts_seen", gen.accountsSeen);
+        scale.put("preload_s", round(secs(t0), 1));
+        ObjectNode base = baseline(o, kafka, topic, total, "identity baseline", "identity-baseline");
+        FullRun full = fullJob(o, kafka, topic, model, total, gen.lastEventTime, "identity-full");
+        result.set("baseline", base);
+        result.set("full", full.json);
+        double b = base.path("events_per_s").asDouble();
+        double f = full.json.path("events_per_s").asDouble();
+        long withoutAccount = full.json.path("identity_resolved").asLong();
+        result.put("ratio_full_to_baseline", round(f / b, 4));
+        result.put("records_resolved", withoutAccount);
+        log("identity stream: full job %,.0f events/s, baseline %,.0f events/s: ratio %.4f; %,d records given their"
+                + " user's account, %,d memberships, %,d without an account", f, b, f / b, withoutAccount,
+                full.json.path("identity_memberships").asLong(), full.json.path("identity_no_account").asLong());
+        if (full.savepoint != null) {
+            ObjectNode st = state(full, gen, model, o);
+            long identityBytes = st.path("by_operator_bytes").path(ScoringTopology.UID_IDENTITY).asLong();
+            long identityKeys = st.path("keys_by_operator").path(ScoringTopology.UID_IDENTITY).asLong();
+            st.put("identity_stage_bytes", identityBytes);
+            st.put("identity_stage_users", identityKeys);
+            st.put("identity_stage_bytes_per_user", identityKeys == 0 ? 0 : Math.round((double) identityBytes / identityKeys));
+            log("identity stage state: %s over %,d users = %,d bytes per known user", bytes(identityBytes), identityKeys,
+                    st.path("identity_stage_bytes_per_user").asLong());
+            result.set("state", st);
+        }
         return result;
     }
 
@@ -463,8 +526,13 @@ public final class Benchmark {
 
     /** Source, parser and record router of the job, keyBy(account), and a discarding sink. */
     static ObjectNode baseline(Options o, EmbeddedKafka kafka, String topic, long total, int n) throws Exception {
-        log("baseline #%d: Kafka source + parser + router + keyBy(account) + discard, bounded (stop at latest)", n);
-        return keyedRun(o, kafka, topic, total, "baseline #" + n, "baseline-" + n,
+        return baseline(o, kafka, topic, total, "baseline #" + n, "baseline-" + n);
+    }
+
+    static ObjectNode baseline(Options o, EmbeddedKafka kafka, String topic, long total, String label, String id)
+            throws Exception {
+        log("%s: Kafka source + parser + router + keyBy(account) + discard, bounded (stop at latest)", label);
+        return keyedRun(o, kafka, topic, total, label, id,
                 keyed -> keyed.sinkTo(new DiscardingSink<>()).uid("bench-baseline-discard")
                         .name("baseline: discard after keyBy(account)"));
     }
@@ -689,23 +757,30 @@ public final class Benchmark {
     /** The whole job, exactly-once Kafka sinks, unbounded: timed until every record is scored. */
     static FullRun fullJob(Options o, EmbeddedKafka kafka, String topic, ScoringModel model, long total,
             long lastEventTime) throws Exception {
+        return fullJob(o, kafka, topic, model, total, lastEventTime, "full");
+    }
+
+    /** {@code id} names the run's output topics, work directory, consumer group and job. */
+    static FullRun fullJob(Options o, EmbeddedKafka kafka, String topic, ScoringModel model, long total,
+            long lastEventTime, String id) throws Exception {
         FullRun run = new FullRun();
         ObjectNode r = run.json;
-        String transitions = "bench-transitions";
-        String deadLetters = "bench-dead-letters";
+        String suffix = id.equals("full") ? "" : "-" + id;
+        String transitions = "bench-transitions" + suffix;
+        String deadLetters = "bench-dead-letters" + suffix;
         kafka.createTopic(transitions, o.parallelism);
         kafka.createTopic(deadLetters, 1);
         log("full job: Kafka source -> whole scoring job -> exactly-once Kafka sinks, RocksDB, checkpoints every %s",
                 o.checkpointInterval);
-        try (BenchCluster c = BenchCluster.start(o, o.workDir.resolve("full"))) {
+        try (BenchCluster c = BenchCluster.start(o, o.workDir.resolve(id))) {
             StreamExecutionEnvironment env = c.environment();
             JobOptions jo = JobOptions.parse("--kafka-bootstrap-servers", kafka.bootstrapServers(), "--kafka-topics",
-                    topic, "--kafka-starting-offsets", "earliest", "--kafka-group-id", "bench-full",
+                    topic, "--kafka-starting-offsets", "earliest", "--kafka-group-id", "bench-" + id,
                     "--transitions-topic", transitions, "--dead-letters-topic", deadLetters,
-                    "--delivery", "exactly-once", "--transactional-id-prefix", "bench-full-" + System.currentTimeMillis(),
+                    "--delivery", "exactly-once", "--transactional-id-prefix", "bench-" + id + "-" + System.currentTimeMillis(),
                     "--parallelism", Integer.toString(o.parallelism));
             new ScoringPipeline(jo, model, Connectors.source(jo), Connectors.sinks(jo)).build(env);
-            JobID job = c.submit(env, "pqlscore bench: full job");
+            JobID job = c.submit(env, "pqlscore bench: " + (id.equals("full") ? "full job" : id));
             long started = System.nanoTime();
             DrainStart drain = new DrainStart(started);
             CpuMeter cpu = new CpuMeter();
@@ -780,16 +855,16 @@ public final class Benchmark {
             ObjectNode finalCp = r.putObject("checkpoints_after_run");
             for (CheckpointType type : new CheckpointType[] {CheckpointType.CONFIGURED, CheckpointType.FULL}) {
                 long t = System.nanoTime();
-                long id = c.cluster.triggerCheckpoint(job, type).get();
+                long cpId = c.cluster.triggerCheckpoint(job, type).get();
                 double wall = secs(t);
-                JsonNode detail = c.get("/jobs/" + job + "/checkpoints/details/" + id);
+                JsonNode detail = c.get("/jobs/" + job + "/checkpoints/details/" + cpId);
                 ObjectNode cp = finalCp.putObject(type == CheckpointType.FULL ? "full" : "incremental");
-                cp.put("id", id);
+                cp.put("id", cpId);
                 cp.put("end_to_end_duration_ms", detail.path("end_to_end_duration").asLong());
                 cp.put("state_size_bytes", detail.path("state_size").asLong());
                 cp.put("checkpointed_size_bytes", detail.path("checkpointed_size").asLong());
                 cp.put("trigger_to_complete_s", round(wall, 2));
-                log("checkpoint %d (%s) after the run: %s full state, %s written, %d ms", id,
+                log("checkpoint %d (%s) after the run: %s full state, %s written, %d ms", cpId,
                         type == CheckpointType.FULL ? "full" : "incremental", bytes(detail.path("state_size").asLong()),
                         bytes(detail.path("checkpointed_size").asLong()), detail.path("end_to_end_duration").asLong());
             }
@@ -797,6 +872,9 @@ public final class Benchmark {
             r.put("transitions", c.sumCounters(job, "pqlscore\\.transitions$"));
             r.put("duplicates_dropped", c.sumCounters(job, "pqlscore\\.duplicates$"));
             r.put("late", c.sumCounters(job, "pqlscore\\.late$"));
+            r.put("identity_resolved", c.sumCounters(job, "pqlscore\\.identity_resolved$"));
+            r.put("identity_memberships", c.sumCounters(job, "pqlscore\\.identity_memberships$"));
+            r.put("identity_no_account", c.sumCounters(job, "pqlscore\\.identity_no_account$"));
             if (o.state) {
                 long t = System.nanoTime();
                 String sp = c.cluster.triggerSavepoint(job, c.dir.resolve("savepoints").toUri().toString(), false,
@@ -1328,6 +1406,14 @@ public final class Benchmark {
                                     : "event-time buffer, timer and release per record",
                             fl.path("events_per_s").asLong(), fl.path("ratio_to_baseline").asDouble());
                 }
+            }
+            JsonNode id = t.path("identity_stream");
+            if (!id.isMissingNode()) {
+                System.out.printf(Locale.ROOT, "identity stream (Segment style, %,d events): full job %,d events/s, baseline %,d"
+                        + " events/s, ratio %.4f; %,d records given their user's account; identity stage state %,d bytes per"
+                        + " known user%n", id.path("scale").path("events").asLong(), id.path("full").path("events_per_s").asLong(),
+                        id.path("baseline").path("events_per_s").asLong(), id.path("ratio_full_to_baseline").asDouble(),
+                        id.path("records_resolved").asLong(), id.path("state").path("identity_stage_bytes_per_user").asLong());
             }
             JsonNode s = t.path("state");
             if (!s.isMissingNode()) {

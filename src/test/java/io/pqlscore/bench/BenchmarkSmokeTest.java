@@ -42,5 +42,12 @@ class BenchmarkSmokeTest {
                 .isPositive();
         assertThat(t.path("state").path("bytes_per_user").asLong()).isPositive();
         assertThat(t.path("state").path("by_operator_bytes").has("account-scorer")).isTrue();
+        // the same run on the Segment-style stream: identity resolution at work, its state per user measured
+        JsonNode id = t.path("identity_stream");
+        assertThat(id.path("full").path("events_per_s").asLong()).isPositive();
+        assertThat(id.path("baseline").path("events_per_s").asLong()).isPositive();
+        assertThat(id.path("records_resolved").asLong()).isPositive();
+        assertThat(id.path("full").path("identity_no_account").asLong()).isZero();
+        assertThat(id.path("state").path("identity_stage_bytes_per_user").asLong()).isPositive();
     }
 }

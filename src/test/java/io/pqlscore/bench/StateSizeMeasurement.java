@@ -329,7 +329,7 @@ public final class StateSizeMeasurement {
     /** What the job's operators are, by uid, with the number of keys they are expected to hold. */
     private static Map<OperatorID, String> knownUids(ScoringModel model) {
         List<String> uids = new ArrayList<>(List.of(EventSource.UID, ScoringTopology.UID_ROUTER,
-                ScoringTopology.UID_SEQUENCER, ScoringTopology.UID_SCORER_RECORDS, ScoringTopology.UID_SCORER_FIRINGS,
+                ScoringTopology.UID_IDENTITY, ScoringTopology.UID_SEQUENCER, ScoringTopology.UID_SCORER_RECORDS, ScoringTopology.UID_SCORER_FIRINGS,
                 ScoringTopology.UID_SCORER, "bench-discard-transitions", "bench-discard-scores",
                 "bench-discard-dead-letters"));
         for (Signal s : model.signals()) {
