@@ -1,5 +1,6 @@
 package io.pqlscore.events;
 
+import io.pqlscore.ops.Metrics;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -8,6 +9,7 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -70,9 +72,9 @@ public class EventSequencer extends KeyedProcessFunction<String, UsageEvent, Usa
         kept = getRuntimeContext().getMapState(new MapStateDescriptor<>("kept-message-ids", Types.STRING, Types.LONG));
         purgeAt = new EventTimeBuckets<>(getRuntimeContext().getMapState(new MapStateDescriptor<>("kept-id-purge", Types.LONG,
                 Types.LIST(Types.STRING))));
-        duplicates = getRuntimeContext().getMetricGroup().addGroup("pqlscore").counter("duplicates");
-        lateAfterShuffle = getRuntimeContext().getMetricGroup().addGroup("pqlscore").addGroup("rejected")
-                .counter("late_after_shuffle");
+        MetricGroup metrics = Metrics.group(getRuntimeContext().getMetricGroup());
+        duplicates = metrics.counter(Metrics.DUPLICATES);
+        lateAfterShuffle = new Metrics.CounterFamily(metrics, Metrics.REJECTED).get(Metrics.LATE_AFTER_SHUFFLE);
     }
 
     @Override

@@ -15,8 +15,8 @@ import org.apache.flink.util.OutputTag;
  * and dead letters, and rejects records that arrive at
  * or behind the watermark as {@code late} (SPEC 3). Runs chained to the source, where the raw
  * bytes are still at hand, so every dead letter carries its payload and coordinates. Metrics
- * (docs/METRICS.md): {@code pqlscore.events_in}, a counter per reason {@code
- * pqlscore.rejected.<reason>}, and {@code pqlscore.late}, which counts the late records again
+ * (docs/METRICS.md): {@code pqlscore.events_in}, {@code pqlscore.rejected} with a label {@code
+ * reason} (every reason registered at start), and {@code pqlscore.late}, which counts the late records again
  * (as does the sequencer's guard) so that one name answers "how many records came too late".
  */
 public class RecordRouter extends ProcessFunction<ParsedRecord, UsageEvent> {
@@ -33,10 +33,10 @@ public class RecordRouter extends ProcessFunction<ParsedRecord, UsageEvent> {
     @Override
     public void open(OpenContext openContext) {
         MetricGroup group = Metrics.group(getRuntimeContext().getMetricGroup());
-        MetricGroup byReason = group.addGroup(Metrics.REJECTED);
+        Metrics.CounterFamily byReason = new Metrics.CounterFamily(group, Metrics.REJECTED);
         rejected = new EnumMap<>(RejectReason.class);
         for (RejectReason r : RejectReason.values()) {
-            rejected.put(r, byReason.counter(r.code()));
+            rejected.put(r, byReason.get(r.code()));
         }
         accepted = group.counter(Metrics.EVENTS_IN);
         late = group.counter(Metrics.LATE);

@@ -10,7 +10,7 @@ import org.apache.flink.metrics.Counter;
  * {@code pqlscore.late}, the counter the {@code RecordRouter} increments for the late records it
  * rejects, and passes them on to the dead letters unchanged. Chained to the sequencer, stateless;
  * the guard never expects to fire, so this normally sees nothing. (The sequencer also counts them
- * itself, as {@code pqlscore.rejected.late_after_shuffle}.)
+ * itself, as {@code pqlscore.rejected} with reason {@code late_after_shuffle}.)
  */
 public class LateCounter extends RichMapFunction<DeadLetter, DeadLetter> {
     private static final long serialVersionUID = 1L;

@@ -25,8 +25,8 @@ import org.apache.flink.metrics.MetricGroup;
  * Entities per tier: a sink that reads the transitions and keeps, per kind ({@code pql} for users,
  * {@code pqa} for accounts) and tier, how many entities are in that tier now (transitions into it
  * minus transitions out of it; {@code none} is not counted, it is everyone else). Each count is
- * the gauge {@code pqlscore.entities.<kind>.<tier>}; every tier of the model has one from the
- * start, at 0.
+ * the gauge {@code pqlscore.entities} with labels {@code kind} and {@code tier}; every tier of the
+ * model has one from the start, at 0.
  *
  * <p>Writes nothing anywhere. Runs as one subtask (uid {@link #UID}): transitions are rare, and a
  * single subtask sees them all, so each gauge is the job's total. The counts are the writer's
@@ -106,11 +106,11 @@ public final class TierCensus implements Sink<Transition>, SupportsWriterState<T
      * metric reporter's thread reads: each count is an {@link AtomicLong}.
      */
     public static final class Writer implements StatefulSinkWriter<Transition, Counts> {
-        private final MetricGroup entities;
+        private final MetricGroup pqlscore;
         private final Map<String, Map<String, AtomicLong>> counts = new TreeMap<>();
 
         Writer(MetricGroup operatorGroup, Map<String, List<String>> modelTiers, Collection<Counts> restored) {
-            this.entities = Metrics.group(operatorGroup).addGroup(Metrics.ENTITIES);
+            this.pqlscore = Metrics.group(operatorGroup);
             for (Map.Entry<String, List<String>> kind : modelTiers.entrySet()) {
                 for (String tier : kind.getValue()) {
                     count(kind.getKey(), tier);
@@ -127,14 +127,14 @@ public final class TierCensus implements Sink<Transition>, SupportsWriterState<T
 
         /** The count of a tier, registered as a gauge on first use. */
         private AtomicLong count(String kind, String tier) {
-            // sanitized once, here: the gauge's name is the key, so names that sanitize alike share a count
+            // sanitized once, here: the label values are the key, so names that sanitize alike share a count
             String k = Metrics.name(kind);
             String t = Metrics.name(tier);
             Map<String, AtomicLong> tiers = counts.computeIfAbsent(k, x -> new TreeMap<>());
             AtomicLong n = tiers.get(t);
             if (n == null) {
                 AtomicLong created = new AtomicLong();
-                entities.addGroup(k).gauge(t, (Gauge<Long>) created::get);
+                Metrics.gauge(pqlscore, Metrics.ENTITIES, (Gauge<Long>) created::get, k, t);
                 tiers.put(t, created);
                 n = created;
             }

@@ -36,8 +36,8 @@ import org.apache.flink.util.OutputTag;
  * at which instant.
  *
  * <p>Metrics (docs/METRICS.md), none of them state: {@code pqlscore.transitions}, {@code
- * pqlscore.tier_transitions.<kind>.<direction>.<tier_to>}, {@code pqlscore.orphan_firings} and
- * the gauge {@code pqlscore.scoring_lag_ms}.
+ * pqlscore.tier_transitions} with labels {@code kind}, {@code direction} and {@code tier} (the new
+ * tier), {@code pqlscore.orphan_firings} and the gauge {@code pqlscore.scoring_lag_ms}.
  */
 public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Transition> {
     private static final long serialVersionUID = 1L;
@@ -75,7 +75,7 @@ public class AccountScorer extends KeyedProcessFunction<String, ScorerInput, Tra
         MetricGroup metrics = Metrics.group(getRuntimeContext().getMetricGroup());
         transitionsOut = metrics.counter(Metrics.TRANSITIONS);
         orphanFirings = metrics.counter(Metrics.ORPHAN_FIRINGS);
-        tierTransitions = new Metrics.CounterFamily(metrics.addGroup(Metrics.TIER_TRANSITIONS));
+        tierTransitions = new Metrics.CounterFamily(metrics, Metrics.TIER_TRANSITIONS);
         // the model's possible transitions start at 0, so rate() and increase() see their first one
         registerTierTransitions(Transition.PQL, engine.model().pql());
         registerTierTransitions(Transition.PQA, engine.model().pqa());

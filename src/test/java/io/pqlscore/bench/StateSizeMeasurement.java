@@ -221,7 +221,7 @@ public final class StateSizeMeasurement {
                         .getSerializedThrowable().map(t -> t.getFullStringifiedStackTrace()).orElse("no error"));
             }
             long in = sumCounters(reporter, job, "pqlscore\\.events_in$");
-            long rejected = sumCounters(reporter, job, "pqlscore\\.rejected\\.[a-z_]+$");
+            long rejected = sumCounters(reporter, job, "pqlscore\\.reason\\.[a-z_]+\\.rejected$");
             long activity = sumCounters(reporter, job, "numRecords(In|Out)$");
             // a task firing a long run of timers takes no records for a while, but is busy
             double busy = maxGauge(reporter, job, "busyTimeMsPerSecond$");
@@ -259,11 +259,11 @@ public final class StateSizeMeasurement {
         System.out.printf(Locale.ROOT, "counters: events_in=%d rejected=%d duplicates=%d transitions=%d "
                 + "orphan_firings=%d late_after_shuffle=%d%n",
                 sumCounters(reporter, job, "pqlscore\\.events_in$"),
-                sumCounters(reporter, job, "pqlscore\\.rejected\\.[a-z_]+$"),
+                sumCounters(reporter, job, "pqlscore\\.reason\\.[a-z_]+\\.rejected$"),
                 sumCounters(reporter, job, "pqlscore\\.duplicates$"),
                 sumCounters(reporter, job, "pqlscore\\.transitions$"),
                 sumCounters(reporter, job, "pqlscore\\.orphan_firings$"),
-                sumCounters(reporter, job, "late_after_shuffle$"));
+                sumCounters(reporter, job, "pqlscore\\.reason\\.late_after_shuffle\\.rejected$"));
     }
 
     /**

@@ -65,8 +65,10 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.kubernetes.operator.api.FlinkDeployment;
+import org.apache.flink.kubernetes.operator.api.FlinkStateSnapshot;
 import org.apache.flink.kubernetes.operator.api.spec.FlinkDeploymentSpec;
 import org.apache.flink.kubernetes.operator.api.spec.FlinkVersion;
+import org.apache.flink.kubernetes.operator.api.spec.JobKind;
 import org.apache.flink.kubernetes.operator.api.spec.JobSpec;
 import org.apache.flink.kubernetes.operator.api.spec.JobState;
 import org.apache.flink.kubernetes.operator.api.spec.UpgradeMode;
@@ -81,32 +83,56 @@ import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.representer.Representer;
 
 /**
- * Checks every manifest in {@code k8s/} against what will read it, without a cluster:
+ * Checks every manifest in {@code k8s/} against what will read it, without a cluster and without
+ * kustomize (there is no kubectl or kustomize binary here): {@link Kustomize} builds the base,
+ * the overlay and the component the way kustomize does for what they use (resources, the
+ * configMapGenerator and its content-hash name suffix, patches, namespace, the name references of
+ * the base's configurations/), and the checks run on what it builds:
  *
  * <ul>
- *   <li>a FlinkDeployment against the Flink Kubernetes Operator's own API: the CRD schema shipped
- *       in flink-kubernetes-operator-api (what the API server enforces: types, enums, no unknown
+ *   <li>every file under k8s/ parses, and every file of a kustomization's directory is listed by
+ *       it (as a resource, generator input, patch, configuration or component), except the
+ *       Secret templates, which no kustomization lists (so {@code kubectl apply -k} cannot write
+ *       them over real Secrets), and every listed file exists;
+ *   <li>the model ConfigMap is generated from k8s/base/model.yaml with a content-hash name, the
+ *       FlinkDeployment mounts it under that name, and another model gives another name (so the
+ *       operator upgrades the job through a savepoint by itself);
+ *   <li>a FlinkDeployment (the base's, the production overlay's, with the autoscaler component)
+ *       against the Flink Kubernetes Operator's own API: the CRD schema shipped in
+ *       flink-kubernetes-operator-api (what the API server enforces: types, enums, no unknown
  *       fields) and its Java classes through a Jackson mapper that, unlike the operator's, fails
- *       on unknown or misspelled fields; its flinkConfiguration through Flink's own
+ *       on unknown or misspelled fields, every field but {@code flinkVersion}, which the API in
+ *       the pom (1.10.0, the newest on Maven Central) predates and which is checked against
+ *       {@link #FLINK_VERSIONS_OF_OPERATOR_1_13_AND_LATER}; its flinkConfiguration through Flink's own
  *       {@link Configuration} options, and against {@code flink-conf/config.yaml} key by key;
  *       its job arguments through {@link JobOptions#parse} (which only records the paths it is
  *       given: the model and secret files are read when the job starts, so parsing needs no
  *       /etc/pqlscore here), including that every file argument lies in a mounted ConfigMap or
  *       Secret key of these manifests;
- *   <li>the model ConfigMap: byte for byte the default model, and valid for {@link ModelLoader};
+ *   <li>the model: byte for byte the default model, and valid for {@link ModelLoader};
  *   <li>Secrets: templates only, and none of their values in the FlinkDeployment;
  *   <li>the metrics Service and PodMonitor: they scrape the Prometheus reporter's port;
- *   <li>{@code *-patch.yaml} (autoscaler): merged into the FlinkDeployment, still valid.
+ *   <li>the FlinkStateSnapshot example (a savepoint now) against the operator's
+ *       FlinkStateSnapshot class and CRD.
  * </ul>
  *
- * <p>{@link #main} rewrites {@code k8s/model-configmap.yaml} from the default model.
+ * <p>The PrometheusRule's and the Grafana dashboard's queries are checked by
+ * {@link PrometheusMonitoringTest}, against a real scrape. {@link #main} rewrites
+ * {@code k8s/base/model.yaml} from the default model.
  */
 class KubernetesManifestsTest {
     static final Path K8S = Path.of("k8s");
+    static final Path BASE = K8S.resolve("base");
+    static final Path PRODUCTION = K8S.resolve("overlays").resolve("production");
+    static final Path AUTOSCALER = K8S.resolve("components").resolve("autoscaler");
+    static final Path EXAMPLES = K8S.resolve("examples");
+    static final Path BASE_MODEL = BASE.resolve("model.yaml");
+    static final String MODEL_CONFIGMAP = "pql-scoring-model";
     static final Path DEFAULT_MODEL = Path.of("src/main/resources/models/default.yaml");
     static final Path FLINK_CONF = Path.of("flink-conf", "config.yaml");
     static final Path DOCKERFILE = K8S.resolve("Dockerfile");
     static final String CRD = "/META-INF/fabric8/flinkdeployments.flink.apache.org-v1.yml";
+    static final String SNAPSHOT_CRD = "/META-INF/fabric8/flinkstatesnapshots.flink.apache.org-v1.yml";
     static final String MAIN_CONTAINER = "flink-main-container";
     static final String JOB_JAR = "/opt/flink/usrlib/pql-scoring-job.jar";
     static final String MODEL_KEY = "model.yaml";
@@ -117,7 +143,9 @@ class KubernetesManifestsTest {
             "ConfigMap", "v1",
             "Secret", "v1",
             "Service", "v1",
-            "PodMonitor", "monitoring.coreos.com/v1");
+            "PodMonitor", "monitoring.coreos.com/v1",
+            "PrometheusRule", "monitoring.coreos.com/v1",
+            "FlinkStateSnapshot", HasMetadata.getApiVersion(FlinkStateSnapshot.class));
 
     /** Keys of flink-conf/config.yaml a cluster may set otherwise (the local run's choices). */
     static final Set<String> MAY_DIFFER = Set.of(
@@ -156,13 +184,9 @@ class KubernetesManifestsTest {
             return node.path("metadata").path("name").asText("");
         }
 
-        boolean isPatch() {
-            return file.getFileName().toString().matches(".*-patch\\.ya?ml");
-        }
-
         <T> T as(Class<T> type) {
             try {
-                return STRICT.treeToValue(forOperatorApiInPom(node), type);
+                return STRICT.treeToValue(forOperatorApiInPom(node, toString()), type);
             } catch (IOException e) {
                 throw new AssertionError(this + " does not parse as " + type.getName() + ": " + e.getMessage(), e);
             }
@@ -175,6 +199,7 @@ class KubernetesManifestsTest {
     }
 
     private static List<Doc> docs;
+    private static Kustomize.Build base;
 
     // ------------------------------------------------------------------ the manifests
 
@@ -186,6 +211,11 @@ class KubernetesManifestsTest {
         for (Doc d : manifests) {
             assertThat(KINDS).as(d + ": a kind this test checks (add checks before adding a kind)").containsKey(d.kind());
             assertThat(d.node.path("apiVersion").asText()).as(d + " apiVersion").isEqualTo(KINDS.get(d.kind()));
+            if (d.kind().equals("FlinkStateSnapshot")) { // one per savepoint: kubectl create gives each a new name
+                assertThat(d.node.path("metadata").path("generateName").asText()).as(d + " metadata.generateName")
+                        .matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?-");
+                continue;
+            }
             assertThat(d.name()).as(d + " metadata.name").matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
             assertThat(seen.add(d.kind() + "/" + d.name())).as(d + " is the only " + d.kind() + " of that name").isTrue();
         }
@@ -196,7 +226,7 @@ class KubernetesManifestsTest {
 
     @Test
     void flinkDeploymentMatchesTheOperatorApi() throws Exception {
-        for (Doc d : ofKind("FlinkDeployment")) {
+        for (Doc d : deployments()) {
             assertThat(validateAgainstCrd(d.node)).as(d + " against the operator's CRD schema").isEmpty();
             FlinkDeployment fd = d.as(FlinkDeployment.class);
             assertThat(fd.getKind()).isEqualTo(HasMetadata.getKind(FlinkDeployment.class));
@@ -204,9 +234,15 @@ class KubernetesManifestsTest {
 
             assertThat(d.node.path("spec").path("flinkVersion").asText())
                     .as(d + " flinkVersion: v2_2, the image's Flink 2.2 (operator 1.13+)")
-                    .isEqualTo(DEPLOYED_FLINK_VERSION);
-            assertThat(spec.getFlinkVersion()).as(d + " flinkVersion as the pom's operator API reads it")
-                    .isEqualTo(expectedFlinkVersion());
+                    .isEqualTo(DEPLOYED_FLINK_VERSION)
+                    .isIn(FLINK_VERSIONS_OF_OPERATOR_1_13_AND_LATER);
+            if (apiKnows(DEPLOYED_FLINK_VERSION)) {
+                assertThat(spec.getFlinkVersion().name()).as(d + " flinkVersion as the pom's operator API reads it")
+                        .isEqualTo(DEPLOYED_FLINK_VERSION);
+            } else {
+                assertThat(spec.getFlinkVersion()).as(d + ": read without the flinkVersion the pom's API does not know")
+                        .isNull();
+            }
             assertThat(spec.getImage()).as(d + " image: a tag of the image k8s/Dockerfile builds")
                     .isNotBlank().contains(":").doesNotEndWith(":latest");
             assertThat(spec.getServiceAccount()).as(d + " serviceAccount (Kubernetes HA needs its ConfigMap rights)").isNotBlank();
@@ -235,7 +271,7 @@ class KubernetesManifestsTest {
     @Test
     void flinkConfigurationIsTheJobsProductionConfiguration() {
         Map<String, String> local = flatten(yaml().load(read(FLINK_CONF)));
-        for (Doc d : ofKind("FlinkDeployment")) {
+        for (Doc d : deployments()) {
             Map<String, String> conf = d.as(FlinkDeployment.class).getSpec().getFlinkConfiguration();
             Configuration c = Configuration.fromMap(conf);
 
@@ -277,7 +313,7 @@ class KubernetesManifestsTest {
 
     @Test
     void jobArgumentsAreOptionsTheJobAcceptsAndPointAtMountedFiles() {
-        for (Doc d : ofKind("FlinkDeployment")) {
+        for (Doc d : deployments()) {
             FlinkDeploymentSpec spec = d.as(FlinkDeployment.class).getSpec();
             String[] args = spec.getJob().getArgs();
             assertThat(args).as(d + " job args").isNotEmpty();
@@ -306,7 +342,8 @@ class KubernetesManifestsTest {
             }
 
             assertThat(o.model).as(d + " --model").isNotNull();
-            assertThat(mountedKey(d, spec, o.model)).as(d + " --model " + o.model).isEqualTo("ConfigMap/pql-scoring-model/" + MODEL_KEY);
+            assertThat(mountedKey(d, spec, o.model)).as(d + " --model " + o.model)
+                    .isEqualTo("ConfigMap/" + base().generatedNames.get(MODEL_CONFIGMAP) + "/" + MODEL_KEY);
             assertThat(o.kafkaPropertiesFile).as(d + " --kafka-properties-file").isNotNull();
             assertThat(mountedKey(d, spec, o.kafkaPropertiesFile)).as(d + " --kafka-properties-file").startsWith("Secret/");
             assertThat(o.jdbcPasswordFile).as(d + " --jdbc-password-file").isNotNull();
@@ -317,8 +354,10 @@ class KubernetesManifestsTest {
     @Test
     void modelConfigMapHoldsTheDefaultModel() throws IOException {
         String defaultModel = Files.readString(DEFAULT_MODEL, StandardCharsets.UTF_8);
+        assertThat(read(BASE_MODEL)).as(BASE_MODEL + ": byte for byte " + DEFAULT_MODEL
+                + " (regenerate it with KubernetesManifestsTest.main)").isEqualTo(defaultModel);
         List<Doc> models = ofKind("ConfigMap").stream().filter(d -> d.node.path("data").has(MODEL_KEY)).collect(Collectors.toList());
-        assertThat(models).as("a ConfigMap holding " + MODEL_KEY).isNotEmpty();
+        assertThat(models).as("a ConfigMap holding " + MODEL_KEY).hasSize(1);
         for (Doc d : models) {
             ConfigMap cm = d.as(ConfigMap.class);
             String text = cm.getData().get(MODEL_KEY);
@@ -359,7 +398,7 @@ class KubernetesManifestsTest {
             }
         }
         assertThat(secretValues).as("secret values in the Secret templates").isNotEmpty().allSatisfy(v -> assertThat(v).isNotBlank());
-        for (Doc d : ofKind("FlinkDeployment")) {
+        for (Doc d : deployments()) {
             String[] args = d.as(FlinkDeployment.class).getSpec().getJob().getArgs();
             String whole = Files.readString(d.file, StandardCharsets.UTF_8) + PLAIN.writeValueAsString(d.node);
             for (String v : secretValues) {
@@ -419,43 +458,216 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void autoscalerPatchKeepsTheDeploymentValid() {
-        List<Doc> patches = allDocs().stream().filter(Doc::isPatch).collect(Collectors.toList());
-        assertThat(patches).as("k8s/autoscaler-patch.yaml").isNotEmpty();
-        Doc base = ofKind("FlinkDeployment").get(0);
-        for (Doc p : patches) {
-            assertThat(fieldNames(p.node)).as(p + ": a merge patch of spec only").containsExactly("spec");
-            assertThat(fieldNames(p.node.path("spec"))).as(p + ": touches flinkConfiguration only").containsExactly("flinkConfiguration");
-            JsonNode merged = mergePatch(base.node.deepCopy(), p.node);
-            Doc m = new Doc(p.file, p.index, merged);
-            assertThat(validateAgainstCrd(merged)).as(p + " merged into " + base + ", against the CRD schema").isEmpty();
-            Map<String, String> conf = m.as(FlinkDeployment.class).getSpec().getFlinkConfiguration();
-            Configuration c = Configuration.fromMap(conf);
-            Iterator<String> keys = p.node.path("spec").path("flinkConfiguration").fieldNames();
-            while (keys.hasNext()) {
-                String key = keys.next();
-                assertThat(key.startsWith("job.autoscaler.") || key.equals(JobManagerOptions.SCHEDULER.key()))
-                        .as(p + ": " + key + " is an autoscaler setting").isTrue();
-                if (key.matches(".*\\.(interval|window|time|duration)")) {
-                    assertThat(TimeUtils.parseDuration(conf.get(key))).as(p + " " + key).isPositive();
-                }
-            }
-            assertThat(conf.get("job.autoscaler.enabled")).as(p + " job.autoscaler.enabled").isEqualTo("true");
-            String maxPar = conf.get("job.autoscaler.vertex.max-parallelism");
-            if (maxPar != null) {
-                assertThat(Integer.parseInt(maxPar)).as(p + " vertex.max-parallelism within pipeline.max-parallelism")
-                        .isBetween(1, c.get(PipelineOptions.MAX_PARALLELISM));
-            }
-            if (conf.containsKey(JobManagerOptions.SCHEDULER.key())) {
-                assertThat(c.get(JobManagerOptions.SCHEDULER)).isEqualTo(JobManagerOptions.SchedulerType.Adaptive);
+    void autoscalerComponentKeepsTheDeploymentValid() {
+        Doc p = load(AUTOSCALER.resolve("autoscaler-patch.yaml")).get(0);
+        assertThat(fieldNames(p.node)).as(p + ": a patch of spec only").containsExactlyInAnyOrder("apiVersion", "kind", "metadata", "spec");
+        assertThat(fieldNames(p.node.path("spec"))).as(p + ": touches flinkConfiguration only").containsExactly("flinkConfiguration");
+        assertThat(p.name()).as(p + ": names the base's FlinkDeployment").isEqualTo(base().one("FlinkDeployment").name());
+        Doc m = relabel(withAutoscaler(Kustomize.build(BASE)).one("FlinkDeployment"), AUTOSCALER);
+        assertThat(validateAgainstCrd(m.node)).as(m + ": the base with the autoscaler, against the CRD schema").isEmpty();
+        Map<String, String> conf = m.as(FlinkDeployment.class).getSpec().getFlinkConfiguration();
+        Configuration c = Configuration.fromMap(conf);
+        Iterator<String> keys = p.node.path("spec").path("flinkConfiguration").fieldNames();
+        while (keys.hasNext()) {
+            String key = keys.next();
+            assertThat(key.startsWith("job.autoscaler.") || key.equals(JobManagerOptions.SCHEDULER.key()))
+                    .as(p + ": " + key + " is an autoscaler setting").isTrue();
+            if (key.matches(".*\\.(interval|window|time|duration)")) {
+                assertThat(TimeUtils.parseDuration(conf.get(key))).as(p + " " + key).isPositive();
             }
         }
+        assertThat(conf.get("job.autoscaler.enabled")).as(p + " job.autoscaler.enabled").isEqualTo("true");
+        String maxPar = conf.get("job.autoscaler.vertex.max-parallelism");
+        if (maxPar != null) {
+            assertThat(Integer.parseInt(maxPar)).as(p + " vertex.max-parallelism within pipeline.max-parallelism")
+                    .isBetween(1, c.get(PipelineOptions.MAX_PARALLELISM));
+        }
+        if (conf.containsKey(JobManagerOptions.SCHEDULER.key())) {
+            assertThat(c.get(JobManagerOptions.SCHEDULER)).isEqualTo(JobManagerOptions.SchedulerType.Adaptive);
+        }
+    }
+
+    // ------------------------------------------------------------------ kustomize
+
+    @Test
+    void everyFileUnderK8sParses() throws IOException {
+        List<Path> yamls = yamlFiles();
+        assertThat(yamls).isNotEmpty();
+        for (Path f : yamls) {
+            load(f); // fails on invalid YAML, a repeated key, a document that is not a mapping
+        }
+        try (Stream<Path> files = Files.walk(K8S)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".json")).collect(Collectors.toList())) {
+                PLAIN.readTree(Files.readString(f, StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    /** Every kustomization under k8s/: the base, its monitoring/, the overlay, the component. */
+    static List<Path> kustomizationDirs() {
+        return yamlFiles().stream().filter(f -> f.getFileName().toString().equals("kustomization.yaml"))
+                .map(Path::getParent).collect(Collectors.toList());
+    }
+
+    @Test
+    void kustomizationsListEveryFileOfTheirDirectoryButTheSecretTemplates() {
+        List<Path> dirs = kustomizationDirs();
+        assertThat(dirs).contains(BASE, BASE.resolve("monitoring"), PRODUCTION, AUTOSCALER);
+        Set<Path> listed = new HashSet<>();
+        for (Path dir : List.of(BASE, PRODUCTION)) {
+            listed.addAll(Kustomize.build(dir).listed); // fails on a listed file that does not exist
+        }
+        listed.addAll(withAutoscaler(Kustomize.build(PRODUCTION)).listed);
+        for (Path dir : dirs) {
+            assertThat(listed).as(dir + " is used by the base, the overlay or its component").contains(dir.resolve("kustomization.yaml"));
+            for (Path f : Kustomize.filesOf(dir)) {
+                if (f.getFileName().toString().endsWith(".template.yaml")) {
+                    assertThat(listed).as(f + ": a template, which no kustomization may list (apply -k would write its "
+                            + "placeholders over the real Secrets)").doesNotContain(f);
+                } else {
+                    assertThat(listed).as(f + " is listed by " + dir.resolve("kustomization.yaml")
+                            + " (resources, configMapGenerator files, patches, configurations or components)").contains(f);
+                }
+            }
+        }
+        // the files outside every kustomization: the image, the docs and the examples only
+        for (Path f : Kustomize.filesOf(K8S)) {
+            assertThat(f.equals(DOCKERFILE) || f.equals(K8S.resolve("README.md")) || f.startsWith(EXAMPLES))
+                    .as(f + " belongs in a kustomization or k8s/examples").isTrue();
+        }
+        assertThat(templates()).as("Secret templates").isNotEmpty().allSatisfy(d -> assertThat(d.kind()).isEqualTo("Secret"));
+        for (Path dir : List.of(BASE, PRODUCTION)) {
+            assertThat(Kustomize.build(dir).ofKind("Secret")).as(dir + " builds no Secret").isEmpty();
+        }
+    }
+
+    @Test
+    void theModelConfigMapIsGeneratedAndAChangedModelRenamesItInTheDeployment() throws IOException {
+        Kustomize.Build b = base();
+        String generated = b.generatedNames.get(MODEL_CONFIGMAP);
+        assertThat(generated).as("the configMapGenerator's name with its content hash").matches(MODEL_CONFIGMAP + "-[a-z0-9]{10}");
+        Doc cm = b.ofKind("ConfigMap").stream().filter(d -> d.name().equals(generated)).findFirst().orElseThrow();
+        assertThat(cm.node.path("data").path(MODEL_KEY).asText()).isEqualTo(read(BASE_MODEL));
+        Doc fd = b.one("FlinkDeployment");
+        FlinkDeploymentSpec spec = fd.as(FlinkDeployment.class).getSpec();
+        assertThat(spec.getJob().getUpgradeMode()).as("a new model upgrades through a savepoint").isEqualTo(UpgradeMode.SAVEPOINT);
+        List<String> referenced = spec.getPodTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getConfigMap() != null).map(v -> v.getConfigMap().getName()).collect(Collectors.toList());
+        assertThat(referenced).as(fd + ": the pod template's configMap volume, rewritten by kustomize's name reference")
+                .containsExactly(generated);
+        assertThat(read(BASE.resolve("flinkdeployment.yaml"))).as("the source names the generator's name, kustomize the hashed one")
+                .contains("name: " + MODEL_CONFIGMAP + "\n");
+
+        // the same kustomization on another model: another name, so another FlinkDeployment spec
+        Path copy = Files.createTempDirectory("k8s-base");
+        try {
+            try (Stream<Path> files = Files.walk(K8S)) {
+                for (Path f : files.collect(Collectors.toList())) {
+                    Path to = copy.resolve(K8S.relativize(f).toString());
+                    if (Files.isDirectory(f)) {
+                        Files.createDirectories(to);
+                    } else {
+                        Files.copy(f, to);
+                    }
+                }
+            }
+            Path model = copy.resolve("base").resolve("model.yaml");
+            Files.writeString(model, read(BASE_MODEL).replace("version: \"1\"", "version: \"2\""), StandardCharsets.UTF_8);
+            ModelLoader.parse(read(model), model.toString());
+            for (Path overlay : List.of(Path.of("base"), Path.of("overlays", "production"))) {
+                Kustomize.Build before = Kustomize.build(K8S.resolve(overlay));
+                Kustomize.Build after = Kustomize.build(copy.resolve(overlay));
+                String renamed = after.generatedNames.get(MODEL_CONFIGMAP);
+                assertThat(renamed).as(overlay + ": a changed model is a new ConfigMap name")
+                        .isNotEqualTo(before.generatedNames.get(MODEL_CONFIGMAP)).startsWith(MODEL_CONFIGMAP + "-");
+                JsonNode was = before.one("FlinkDeployment").node();
+                JsonNode now = after.one("FlinkDeployment").node();
+                assertThat(now).as(overlay + ": the FlinkDeployment's spec changes (the operator upgrades the job)").isNotEqualTo(was);
+                assertThat(PLAIN.writeValueAsString(now).replace(renamed, before.generatedNames.get(MODEL_CONFIGMAP)))
+                        .as(overlay + ": and only in that name").isEqualTo(PLAIN.writeValueAsString(was));
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(copy)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+        assertThat(Kustomize.hash("a", PLAIN.createObjectNode().put("k", "<v>"))).as("hash of the content")
+                .isNotEqualTo(Kustomize.hash("a", PLAIN.createObjectNode().put("k", "<w>"))).matches("[0-9a-z]{10}");
+    }
+
+    @Test
+    void theProductionOverlayPatchesImageParallelismAndResources() {
+        Doc b = base().one("FlinkDeployment");
+        Doc p = relabel(Kustomize.build(PRODUCTION).one("FlinkDeployment"), PRODUCTION);
+        FlinkDeploymentSpec was = b.as(FlinkDeployment.class).getSpec();
+        FlinkDeploymentSpec now = p.as(FlinkDeployment.class).getSpec();
+        assertThat(validateAgainstCrd(p.node)).as(p + " against the CRD schema").isEmpty();
+        assertThat(now.getImage()).as(p + " image: another tag of the same image").isNotEqualTo(was.getImage())
+                .startsWith(was.getImage().substring(0, was.getImage().lastIndexOf(':') + 1));
+        assertThat(now.getJob().getParallelism()).as(p + " parallelism").isNotEqualTo(was.getJob().getParallelism());
+        assertThat(720 % now.getJob().getParallelism()).as(p + " parallelism divides the max parallelism 720").isZero();
+        assertThat(now.getTaskManager().getResource()).as(p + " TaskManager resources").isNotEqualTo(was.getTaskManager().getResource());
+        int slots = Integer.parseInt(now.getFlinkConfiguration().get(TaskManagerOptions.NUM_TASK_SLOTS.key()));
+        assertThat((double) slots).as(p + ": a slot per TaskManager CPU").isEqualTo(now.getTaskManager().getResource().getCpu());
+        assertThat(p.node.path("metadata").path("namespace").asText()).as(p + " namespace").isNotBlank();
+        // everything else as in the base: the patch merges, it does not replace
+        assertThat(now.getPodTemplate()).isEqualTo(was.getPodTemplate());
+        assertThat(now.getJob().getArgs()).isEqualTo(was.getJob().getArgs());
+        assertThat(now.getFlinkConfiguration()).hasSize(was.getFlinkConfiguration().size());
+        assertThat(now.getJob().getUpgradeMode()).isEqualTo(UpgradeMode.SAVEPOINT);
+    }
+
+    @Test
+    void flinkVersionIsCheckedAgainstTheDocumentedListWhereTheApiInThePomCannot() {
+        List<String> supportedByTheApi = Arrays.stream(FlinkVersion.values()).filter(v -> v.isEqualOrNewer(FlinkVersion.v1_16))
+                .map(Enum::name).collect(Collectors.toList());
+        assertThat(FLINK_VERSIONS_OF_OPERATOR_1_13_AND_LATER).as("the documented list keeps what the API supports")
+                .containsAll(supportedByTheApi).contains(DEPLOYED_FLINK_VERSION);
+        Doc d = base().one("FlinkDeployment");
+        ObjectNode v12 = d.node.deepCopy();
+        ((ObjectNode) v12.path("spec")).put("flinkVersion", "v1_20");
+        assertThat(validateAgainstCrd(v12)).as("a value the API knows goes through the CRD's enum").isEmpty();
+        assertThat(new Doc(d.file, d.index, v12).as(FlinkDeployment.class).getSpec().getFlinkVersion()).isEqualTo(FlinkVersion.v1_20);
+        ObjectNode v23 = d.node.deepCopy();
+        ((ObjectNode) v23.path("spec")).put("flinkVersion", "v2_3");
+        assertThat(validateAgainstCrd(v23)).as("a value neither knows").anyMatch(e -> e.contains("flinkVersion"));
+        assertThatThrownBy(() -> new Doc(d.file, d.index, v23).as(FlinkDeployment.class)).hasMessageContaining("v2_3");
+    }
+
+    // ------------------------------------------------------------------ FlinkStateSnapshot
+
+    @Test
+    void theSavepointExampleIsAFlinkStateSnapshotOfTheDeployment() {
+        List<Doc> snapshots = ofKind("FlinkStateSnapshot");
+        assertThat(snapshots).as("k8s/examples: a FlinkStateSnapshot").isNotEmpty();
+        for (Doc d : snapshots) {
+            assertThat(validateSnapshotAgainstCrd(d.node)).as(d + " against the operator's FlinkStateSnapshot CRD").isEmpty();
+            FlinkStateSnapshot snapshot = d.as(FlinkStateSnapshot.class);
+            assertThat(snapshot.getSpec().isSavepoint()).as(d + " is a savepoint").isTrue();
+            assertThat(snapshot.getSpec().getJobReference().getKind()).isEqualTo(JobKind.FLINK_DEPLOYMENT);
+            assertThat(snapshot.getSpec().getJobReference().getName()).as(d + " names the FlinkDeployment")
+                    .isEqualTo(base().one("FlinkDeployment").name());
+            assertThat(snapshot.getSpec().getSavepoint().getDisposeOnDelete()).as(d + ": deleting it keeps the savepoint").isFalse();
+        }
+        ObjectNode typo = snapshots.get(0).node.deepCopy();
+        ((ObjectNode) typo.path("spec")).set("savepoints", typo.path("spec").path("savepoint"));
+        assertThat(validateSnapshotAgainstCrd(typo)).anyMatch(e -> e.contains("savepoints"));
+        assertThatThrownBy(() -> new Doc(snapshots.get(0).file, 0, typo).as(FlinkStateSnapshot.class))
+                .hasMessageContaining("savepoints");
+        // the runbook asks for snapshots, not for the deprecated nonce
+        for (Path doc : List.of(K8S.resolve("README.md"), Path.of("docs", "OPERATIONS.md"))) {
+            String text = read(doc);
+            assertThat(text).as(doc.toString()).contains("FlinkStateSnapshot");
+            assertThat(text.lines().filter(l -> l.contains("savepointTriggerNonce")))
+                    .as(doc + ": savepointTriggerNonce only as the deprecated way").allMatch(l -> l.contains("deprecated"));
+        }
+        assertThat(read(BASE.resolve("flinkdeployment.yaml"))).doesNotContain("savepointTriggerNonce:");
     }
 
     /** The checks above would catch what they claim to: a misspelled field, a wrong type. */
     @Test
     void theChecksRejectMisspelledFieldsAndWrongTypes() {
-        Doc d = ofKind("FlinkDeployment").get(0);
+        Doc d = base().one("FlinkDeployment");
         ObjectNode job = d.node.deepCopy();
         ((ObjectNode) job.path("spec").path("job")).set("upgradeMod", job.path("spec").path("job").path("upgradeMode"));
         assertThatThrownBy(() -> new Doc(d.file, d.index, job).as(FlinkDeployment.class)).hasMessageContaining("upgradeMod");
@@ -478,83 +690,101 @@ class KubernetesManifestsTest {
                 .isInstanceOf(JobOptions.UsageException.class);
     }
 
-    // ------------------------------------------------------------------ regenerate the ConfigMap
+    // ------------------------------------------------------------------ regenerate the model
 
-    static final String CONFIGMAP_HEADER = String.join("\n",
-            "# The scoring model, mounted by k8s/flinkdeployment.yaml as /etc/pqlscore/model/model.yaml",
-            "# (--model). This is the default model, byte for byte src/main/resources/models/default.yaml",
-            "# (KubernetesManifestsTest checks that, and validates it with ModelLoader.parse).",
-            "#",
-            "# Regenerate after changing the default model (rewrites this file):",
-            "#   mvn -q test-compile exec:exec -Dexec.mainClass=io.pqlscore.ops.KubernetesManifestsTest",
-            "# Deploy your own model instead (validate it first: io.pqlscore.model.ValidateModel):",
-            "#   kubectl create configmap pql-scoring-model --from-file=model.yaml=my-model.yaml \\",
-            "#     --dry-run=client -o yaml | kubectl apply -f -",
-            "# The job reads the model when it starts: a changed ConfigMap takes effect at the next upgrade",
-            "# (bump spec.restartNonce of the FlinkDeployment; see k8s/README.md).",
-            "apiVersion: v1",
-            "kind: ConfigMap",
-            "metadata:",
-            "  name: pql-scoring-model",
-            "  labels:",
-            "    app.kubernetes.io/name: pql-scoring",
-            "    app.kubernetes.io/component: scoring-model",
-            "data:",
-            "  model.yaml: |",
-            "");
-
-    /** Rewrites k8s/model-configmap.yaml from the current default model. */
+    /** Rewrites k8s/base/model.yaml (the model ConfigMap's content) from the current default model. */
     public static void main(String[] args) throws IOException {
-        String model = Files.readString(DEFAULT_MODEL, StandardCharsets.UTF_8);
-        if (!model.endsWith("\n") || model.endsWith("\n\n") || model.contains("\t") || model.contains("\r")) {
-            throw new IllegalStateException(DEFAULT_MODEL + ": a literal block keeps it byte for byte only if it ends "
-                    + "in exactly one newline and holds no tabs or carriage returns");
-        }
-        StringBuilder b = new StringBuilder(CONFIGMAP_HEADER);
-        for (String line : model.split("\n", -1)) {
-            b.append(line.isEmpty() ? "" : "    " + line).append('\n');
-        }
-        Path out = K8S.resolve("model-configmap.yaml");
-        Files.writeString(out, b.substring(0, b.length() - 1), StandardCharsets.UTF_8);
-        System.out.println("wrote " + out);
+        Files.copy(DEFAULT_MODEL, BASE_MODEL, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        System.out.println("wrote " + BASE_MODEL);
     }
 
     // ------------------------------------------------------------------ helpers
 
+    /** The YAML documents of a file (empty ones skipped), each a mapping. */
+    static List<Doc> load(Path f) {
+        List<Object> loaded = new ArrayList<>();
+        try {
+            yaml().loadAll(read(f)).forEach(loaded::add);
+        } catch (YAMLException e) {
+            throw new AssertionError(f + " is not valid YAML (or repeats a key): " + e.getMessage(), e);
+        }
+        List<Doc> out = new ArrayList<>();
+        for (int i = 0; i < loaded.size(); i++) {
+            Object o = loaded.get(i);
+            if (o != null) {
+                assertThat(o).as(f + " document " + (i + 1) + " is a mapping").isInstanceOf(Map.class);
+                out.add(new Doc(f, i, PLAIN.valueToTree(o)));
+            }
+        }
+        return out;
+    }
+
+    /** The base as kustomize builds it (built once; tests that change it build their own). */
+    static synchronized Kustomize.Build base() {
+        if (base == null) {
+            base = Kustomize.build(BASE);
+        }
+        return base;
+    }
+
+    /** The Secret templates: every *.template.yaml under k8s/. */
+    static List<Doc> templates() {
+        return yamlFiles().stream().filter(f -> f.getFileName().toString().endsWith(".template.yaml"))
+                .flatMap(f -> load(f).stream()).collect(Collectors.toList());
+    }
+
+    /** The examples (k8s/examples/*.yaml): one-off manifests no kustomization lists. */
+    static List<Doc> examples() {
+        return yamlFiles().stream().filter(f -> f.startsWith(EXAMPLES)).flatMap(f -> load(f).stream())
+                .collect(Collectors.toList());
+    }
+
+    /** Everything that reaches a cluster: the base as built, the Secret templates, the examples. */
     static synchronized List<Doc> allDocs() {
         if (docs == null) {
-            List<Doc> all = new ArrayList<>();
-            try (Stream<Path> files = Files.walk(K8S)) {
-                for (Path f : files.filter(Files::isRegularFile).filter(f -> f.toString().matches(".*\\.ya?ml")).sorted()
-                        .collect(Collectors.toList())) {
-                    List<Object> loaded = new ArrayList<>();
-                    try {
-                        yaml().loadAll(read(f)).forEach(loaded::add);
-                    } catch (YAMLException e) {
-                        throw new AssertionError(f + " is not valid YAML (or repeats a key): " + e.getMessage(), e);
-                    }
-                    for (int i = 0; i < loaded.size(); i++) {
-                        Object o = loaded.get(i);
-                        if (o != null) {
-                            assertThat(o).as(f + " document " + (i + 1) + " is a mapping").isInstanceOf(Map.class);
-                            all.add(new Doc(f, i, PLAIN.valueToTree(o)));
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            List<Doc> all = new ArrayList<>(base().resources);
+            all.addAll(templates());
+            all.addAll(examples());
             docs = all;
         }
         return docs;
     }
 
     static List<Doc> manifests() {
-        return allDocs().stream().filter(d -> !d.isPatch()).collect(Collectors.toList());
+        return allDocs();
     }
 
     static List<Doc> ofKind(String kind) {
         return manifests().stream().filter(d -> d.kind().equals(kind)).collect(Collectors.toList());
+    }
+
+    /** The FlinkDeployment as deployed: from the base, the production overlay, and that with the autoscaler component. */
+    static List<Doc> deployments() {
+        List<Doc> out = new ArrayList<>();
+        out.add(base().one("FlinkDeployment"));
+        out.add(relabel(Kustomize.build(PRODUCTION).one("FlinkDeployment"), PRODUCTION));
+        out.add(relabel(withAutoscaler(Kustomize.build(PRODUCTION)).one("FlinkDeployment"), AUTOSCALER));
+        return out;
+    }
+
+    /** A build's document, named after the kustomization that made it. */
+    static Doc relabel(Doc d, Path by) {
+        return new Doc(by.resolve("kustomization.yaml"), d.index(), d.node());
+    }
+
+    /** The production overlay with the autoscaler component, as the overlay's commented line would add it. */
+    static Kustomize.Build withAutoscaler(Kustomize.Build overlay) {
+        return Kustomize.applyComponent(AUTOSCALER, overlay);
+    }
+
+    /** Every YAML file under k8s/. */
+    static List<Path> yamlFiles() {
+        try (Stream<Path> files = Files.walk(K8S)) {
+            return files.filter(Files::isRegularFile).filter(f -> f.toString().matches(".*\\.ya?ml")).sorted()
+                    .map(Path::normalize).collect(Collectors.toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** YAML 1.1 as kubectl reads it; a repeated key is an error rather than last-one-wins. */
@@ -610,29 +840,42 @@ class KubernetesManifestsTest {
     /**
      * The manifest deploys Flink 2.2, so it says {@code flinkVersion: v2_2}, which operators from
      * 1.13 on accept (and need: told an older version, the operator writes the legacy
-     * flink-conf.yaml that Flink 2.x no longer reads). The newest operator API on Maven Central,
-     * the one in the pom (1.10.0), predates the Flink 2.x values of that enum; so only for checking
-     * against it, a Flink 2.x value it does not know is read as the newest value it does know.
-     * Every other field is checked against the API as written.
+     * flink-conf.yaml that Flink 2.x no longer reads).
      */
     static final String DEPLOYED_FLINK_VERSION = "v2_2";
 
-    static JsonNode forOperatorApiInPom(JsonNode resource) {
-        JsonNode version = resource.path("spec").path("flinkVersion");
-        boolean known = Arrays.stream(FlinkVersion.values()).anyMatch(v -> v.name().equals(version.asText()));
-        if (!version.isTextual() || known || !version.asText().matches("v2_\\d+")) {
-            return resource;
-        }
-        ObjectNode copy = resource.deepCopy();
-        ((ObjectNode) copy.get("spec")).put("flinkVersion", expectedFlinkVersion().name());
-        return copy;
+    /**
+     * The values of {@code spec.flinkVersion} that the operator versions able to run Flink 2.2
+     * (1.13 and later) accept and still support: Flink 1.16 to 1.20 (as in the 1.10 API's enum,
+     * older ones deprecated or unsupported there) and 2.0 (added in operator 1.11), 2.1 and 2.2
+     * (1.13). The operator API in the pom (1.10.0, the newest on Maven Central; 1.11 to 1.16 are
+     * not there) predates the 2.x values, so its enum and CRD cannot check this one field: it is
+     * checked against this list, and every other field of the FlinkDeployment against the API as
+     * written. Once the pom has an API that knows the manifest's value, the API checks it too.
+     */
+    static final List<String> FLINK_VERSIONS_OF_OPERATOR_1_13_AND_LATER =
+            List.of("v1_16", "v1_17", "v1_18", "v1_19", "v1_20", "v2_0", "v2_1", "v2_2");
+
+    static boolean apiKnows(String flinkVersion) {
+        return Arrays.stream(FlinkVersion.values()).anyMatch(v -> v.name().equals(flinkVersion));
     }
 
-    /** v2_2 if the operator API in the pom knows it, else the newest version it knows. */
-    static FlinkVersion expectedFlinkVersion() {
-        boolean knowsV22 = Arrays.stream(FlinkVersion.values()).anyMatch(v -> v.name().equals("v2_2"));
-        FlinkVersion[] all = FlinkVersion.values();
-        return knowsV22 ? FlinkVersion.valueOf("v2_2") : all[all.length - 1];
+    /**
+     * What the API in the pom can check of a resource: itself, or, for a FlinkDeployment whose
+     * {@code flinkVersion} the API does not know, itself without that field once the value is
+     * found in {@link #FLINK_VERSIONS_OF_OPERATOR_1_13_AND_LATER} (else an AssertionError).
+     * Nothing is swapped for another value: the API sees the field, or none.
+     */
+    static JsonNode forOperatorApiInPom(JsonNode resource, String where) {
+        JsonNode version = resource.path("spec").path("flinkVersion");
+        if (!resource.path("kind").asText().equals("FlinkDeployment") || !version.isTextual() || apiKnows(version.asText())) {
+            return resource;
+        }
+        assertThat(FLINK_VERSIONS_OF_OPERATOR_1_13_AND_LATER).as(where + " spec.flinkVersion " + version.asText()
+                + ": unknown to the operator API in the pom, so one of the documented values").contains(version.asText());
+        ObjectNode copy = resource.deepCopy();
+        ((ObjectNode) copy.get("spec")).remove("flinkVersion");
+        return copy;
     }
 
     static int reporterPort(Doc d) {
@@ -762,34 +1005,65 @@ class KubernetesManifestsTest {
 
     // ------------------------------------------------------------------ the CRD schema
 
-    private static JsonNode crdSchema;
+    private static final Map<String, JsonNode> crdSchemas = new java.util.HashMap<>();
 
     /** The openAPIV3Schema the operator's CRD (in flink-kubernetes-operator-api) gives our apiVersion. */
-    static synchronized JsonNode crdSchema() {
-        if (crdSchema == null) {
-            try (InputStream in = FlinkDeployment.class.getResourceAsStream(CRD)) {
-                assertThat(in).as(CRD + " in flink-kubernetes-operator-api").isNotNull();
+    static JsonNode crdSchema() {
+        return crdSchema(CRD, HasMetadata.getVersion(FlinkDeployment.class));
+    }
+
+    static synchronized JsonNode crdSchema(String resource, String version) {
+        return crdSchemas.computeIfAbsent(resource + " " + version, k -> {
+            try (InputStream in = FlinkDeployment.class.getResourceAsStream(resource)) {
+                assertThat(in).as(resource + " in flink-kubernetes-operator-api").isNotNull();
                 JsonNode crd = PLAIN.valueToTree(yaml().load(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-                String version = HasMetadata.getVersion(FlinkDeployment.class);
+                JsonNode schema = null;
                 for (JsonNode v : crd.path("spec").path("versions")) {
                     if (v.path("name").asText().equals(version)) {
-                        crdSchema = v.path("schema").path("openAPIV3Schema");
+                        schema = v.path("schema").path("openAPIV3Schema");
                     }
                 }
-                assertThat(crdSchema).as(CRD + " has a schema for " + version).isNotNull();
+                assertThat(schema).as(resource + " has a schema for " + version).isNotNull();
+                return schema;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }
-        return crdSchema;
+        });
     }
 
-    /** Problems the API server would find with this FlinkDeployment (structural schema subset). */
+    /**
+     * Problems the API server would find with this FlinkDeployment (structural schema subset);
+     * a {@code flinkVersion} the pom's API does not know is checked against the documented list
+     * instead of the CRD's enum.
+     */
     static List<String> validateAgainstCrd(JsonNode resource) {
         List<String> problems = new ArrayList<>();
-        ObjectNode body = forOperatorApiInPom(resource).deepCopy();
+        JsonNode version = resource.path("spec").path("flinkVersion");
+        JsonNode checkable = resource;
+        if (version.isTextual() && !apiKnows(version.asText())) {
+            if (!FLINK_VERSIONS_OF_OPERATOR_1_13_AND_LATER.contains(version.asText())) {
+                problems.add("spec.flinkVersion: " + version + " is neither in the CRD nor one of the documented values "
+                        + FLINK_VERSIONS_OF_OPERATOR_1_13_AND_LATER);
+            }
+            JsonNode field = crdSchema().path("properties").path("spec").path("properties").path("flinkVersion");
+            if (!field.path("type").asText().equals("string") || !field.has("enum")) {
+                problems.add("spec.flinkVersion: the CRD no longer has it as an enum of strings: " + field);
+            }
+            checkable = resource.deepCopy();
+            ((ObjectNode) checkable.get("spec")).remove("flinkVersion");
+        }
+        ObjectNode body = checkable.deepCopy();
         body.remove(List.of("apiVersion", "kind", "metadata")); // checked by the API server itself, and by ObjectMeta
         validate(crdSchema(), body, "", problems);
+        return problems;
+    }
+
+    /** Problems the API server would find with a FlinkStateSnapshot. */
+    static List<String> validateSnapshotAgainstCrd(JsonNode resource) {
+        List<String> problems = new ArrayList<>();
+        ObjectNode body = resource.deepCopy();
+        body.remove(List.of("apiVersion", "kind", "metadata"));
+        validate(crdSchema(SNAPSHOT_CRD, HasMetadata.getVersion(FlinkStateSnapshot.class)), body, "", problems);
         return problems;
     }
 

@@ -95,24 +95,38 @@ class MetricsTest {
     // ------------------------------------------------------------------ reading metrics
 
     /**
-     * The job's {@code pqlscore.*} metrics by their name below {@code pqlscore.} (e.g. {@code
-     * tier_transitions.pql.up.hot}), every subtask's and operator's instance. Read group by group:
-     * Flink's own metrics of chained operators can share identifiers, which a map by identifier
-     * cannot hold.
+     * The job's {@code pqlscore} metrics by their name and label values in the order of the
+     * metric's labels (e.g. {@code tier_transitions.pql.up.hot} for {@code tier_transitions} with
+     * kind pql, direction up, tier hot; {@code rejected.late}), every subtask's and operator's
+     * instance. Each must be registered as {@link Metrics} says: its labels as key/value groups, in
+     * order, right below the {@code pqlscore} group. Read group by group: Flink's own metrics of
+     * chained operators can share identifiers, which a map by identifier cannot hold.
      */
     private static Map<String, List<Metric>> pqlscoreMetrics(JobID job) {
         Map<String, List<Metric>> out = new TreeMap<>();
         for (Map.Entry<MetricGroup, Map<String, Metric>> g : REPORTER.getMetricsByGroup().entrySet()) {
-            if (!job.toString().equals(g.getKey().getAllVariables().get("<job_id>"))) {
+            Map<String, String> vars = g.getKey().getAllVariables();
+            if (!job.toString().equals(vars.get("<job_id>"))) {
                 continue;
             }
             for (Map.Entry<String, Metric> m : g.getValue().entrySet()) {
                 String id = g.getKey().getMetricIdentifier(m.getKey());
                 int at = id.indexOf("." + Metrics.GROUP + ".");
-                if (at >= 0) {
-                    out.computeIfAbsent(id.substring(at + Metrics.GROUP.length() + 2), k -> new ArrayList<>())
-                            .add(m.getValue());
+                if (at < 0) {
+                    continue;
                 }
+                Metrics.Def def = Metrics.def(m.getKey());
+                StringBuilder key = new StringBuilder(def.name());
+                StringBuilder path = new StringBuilder();
+                for (String label : def.labels()) {
+                    String value = vars.get("<" + label + ">");
+                    assertThat(value).as("label %s of %s", label, id).isNotNull();
+                    key.append('.').append(value);
+                    path.append(label).append('.').append(value).append('.');
+                }
+                assertThat(id.substring(at + Metrics.GROUP.length() + 2)).as("registered as key/value groups")
+                        .isEqualTo(path + def.name());
+                out.computeIfAbsent(key.toString(), k -> new ArrayList<>()).add(m.getValue());
             }
         }
         return out;
@@ -393,6 +407,11 @@ class MetricsTest {
         }
 
         @Override
+        public MetricGroup addGroup(String key, String value) {
+            return new GaugeCapture(prefix + key + "=" + value + ".", gauges);
+        }
+
+        @Override
         public <T, G extends Gauge<T>> G gauge(String name, G gauge) {
             assertThat(gauges.put(prefix + name, gauge)).as("registered once: %s", prefix + name).isNull();
             return gauge;
@@ -402,6 +421,11 @@ class MetricsTest {
             assertThat(gauges).containsKey(path);
             return ((Number) gauges.get(path).getValue()).longValue();
         }
+    }
+
+    /** Where {@link GaugeCapture} has the census gauge of a kind and tier. */
+    private static String census(String kind, String tier) {
+        return Metrics.GROUP + "." + Metrics.KIND + "=" + kind + "." + Metrics.TIER + "=" + tier + "." + Metrics.ENTITIES;
     }
 
     private static Transition transition(String kind, String from, String to) {
@@ -419,19 +443,19 @@ class MetricsTest {
         GaugeCapture group = new GaugeCapture();
         TierCensus.Writer w = sink.writer(group, List.of());
         for (String k : ENTITIES) {
-            assertThat(group.value("pqlscore.entities." + k)).as("registered at 0 from the start: %s", k).isZero();
+            assertThat(group.value(census(k.split("\\.")[0], k.split("\\.")[1]))).as("registered at 0 from the start: %s", k).isZero();
         }
         w.apply(transition("pql", "none", "engaged"));
         w.apply(transition("pql", "none", "engaged"));
         w.apply(transition("pql", "engaged", "hot"));
         w.apply(transition("pqa", "none", "pqa"));
         w.apply(transition("pql", "none", "a.b")); // a tier of another model version, sanitized
-        assertThat(group.value("pqlscore.entities.pql.engaged")).isEqualTo(1);
-        assertThat(group.value("pqlscore.entities.pql.hot")).isEqualTo(1);
-        assertThat(group.value("pqlscore.entities.pql.pql")).isZero();
-        assertThat(group.value("pqlscore.entities.pqa.pqa")).isEqualTo(1);
-        assertThat(group.value("pqlscore.entities.pql.a_b")).isEqualTo(1);
-        assertThat(group.gauges).doesNotContainKey("pqlscore.entities.pql.none");
+        assertThat(group.value(census("pql", "engaged"))).isEqualTo(1);
+        assertThat(group.value(census("pql", "hot"))).isEqualTo(1);
+        assertThat(group.value(census("pql", "pql"))).isZero();
+        assertThat(group.value(census("pqa", "pqa"))).isEqualTo(1);
+        assertThat(group.value(census("pql", "a_b"))).isEqualTo(1);
+        assertThat(group.gauges).doesNotContainKey(census("pql", "none"));
 
         // checkpoint, serialize, restore (twice the state: restored counts are summed)
         List<TierCensus.Counts> snapshot = w.snapshotState(1);
@@ -441,15 +465,15 @@ class MetricsTest {
         assertThat(copy.byKind).isEqualTo(snapshot.get(0).byKind);
         GaugeCapture restoredGroup = new GaugeCapture();
         TierCensus.Writer restored = sink.writer(restoredGroup, List.of(copy, copy));
-        assertThat(restoredGroup.value("pqlscore.entities.pql.engaged")).isEqualTo(2);
-        assertThat(restoredGroup.value("pqlscore.entities.pql.a_b")).isEqualTo(2);
-        assertThat(restoredGroup.value("pqlscore.entities.pql.pql")).isZero();
+        assertThat(restoredGroup.value(census("pql", "engaged"))).isEqualTo(2);
+        assertThat(restoredGroup.value(census("pql", "a_b"))).isEqualTo(2);
+        assertThat(restoredGroup.value(census("pql", "pql"))).isZero();
 
         restored.apply(transition("pql", "hot", "none"));
         restored.apply(transition("pqa", "pqa", "none"));
         assertThat(restored.get("pql", "hot")).isEqualTo(1);
         assertThat(restored.get("pqa", "pqa")).isEqualTo(1);
-        assertThat(restoredGroup.value("pqlscore.entities.pql.hot")).isEqualTo(1);
+        assertThat(restoredGroup.value(census("pql", "hot"))).isEqualTo(1);
     }
 
     @Test

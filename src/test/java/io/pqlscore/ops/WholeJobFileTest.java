@@ -250,7 +250,7 @@ class WholeJobFileTest {
                 "bad_timestamp", 3L, "missing_account", 2L, "bad_field", 4L, "too_large", 0L, "late", 0L));
         Map<String, Long> actual = new TreeMap<>();
         for (String reason : expected.keySet()) {
-            actual.put(reason, counter(job, "pqlscore.rejected." + reason));
+            actual.put(reason, counter(job, Metrics.GROUP + "." + Metrics.REASON + "." + reason + "." + Metrics.REJECTED));
         }
         assertThat(actual).isEqualTo(expected);
         // events_in counts what passed the source's checks: three records, and one without an account

@@ -265,7 +265,9 @@ public final class ClusterTool {
     static long recordsRead(Map<String, Double> m) {
         double n = m.getOrDefault("pqlscore.events_in", 0.0);
         for (Map.Entry<String, Double> e : m.entrySet()) {
-            if (e.getKey().startsWith("pqlscore.rejected.") && !e.getKey().endsWith("late_after_shuffle")) {
+            // pqlscore.reason.<reason>.rejected: the label reason as Flink's key/value groups (docs/METRICS.md)
+            if (e.getKey().matches("pqlscore\\.reason\\.[^.]+\\.rejected")
+                    && !e.getKey().equals("pqlscore.reason.late_after_shuffle.rejected")) {
                 n += e.getValue();
             }
         }
