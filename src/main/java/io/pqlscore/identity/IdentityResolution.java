@@ -64,9 +64,9 @@ public class IdentityResolution extends KeyedProcessFunction<String, IdentityInp
         memberships = metrics.counter(Metrics.IDENTITY_MEMBERSHIPS);
         noAccount = metrics.counter(Metrics.IDENTITY_NO_ACCOUNT);
         late = metrics.counter(Metrics.LATE);
-        MetricGroup rejected = metrics.addGroup(Metrics.REJECTED);
-        missingAccount = rejected.counter(RejectReason.MISSING_ACCOUNT.code());
-        lateAfterShuffle = rejected.counter("late_after_shuffle");
+        Metrics.CounterFamily rejected = new Metrics.CounterFamily(metrics, Metrics.REJECTED);
+        missingAccount = rejected.get(RejectReason.MISSING_ACCOUNT.code());
+        lateAfterShuffle = rejected.get(Metrics.LATE_AFTER_SHUFFLE);
     }
 
     @Override

@@ -37,8 +37,9 @@ public final class Metrics {
     public static final String EVENTS_IN = "events_in";
     /**
      * {@code RecordRouter}: records sent to the dead letters, by label {@link #REASON} (every
-     * {@code RejectReason} registered at start); also the {@code EventSequencer}'s guard, with
-     * reason {@link #LATE_AFTER_SHUFFLE}.
+     * {@code RejectReason} registered at start); also the {@code EventSequencer}'s and the
+     * {@code IdentityResolution}'s guard, with reason {@link #LATE_AFTER_SHUFFLE}, and the
+     * {@code IdentityResolution}'s {@code missing_account} rejections.
      */
     public static final String REJECTED = "rejected";
     /** Late records wherever found: the router's {@code late} rejections and the sequencer's guard. */
@@ -62,19 +63,13 @@ public final class Metrics {
     public static final String IDENTITY_MEMBERSHIPS = "identity_memberships";
     /**
      * {@code IdentityResolution}: activity without an account id whose user has no account (also
-     * counted in {@code rejected.missing_account}).
+     * counted in {@link #REJECTED} with reason {@code missing_account}).
      */
     public static final String IDENTITY_NO_ACCOUNT = "identity_no_account";
     /** {@code AccountScorer}: wall clock minus the current watermark, in ms. */
     public static final String SCORING_LAG_MS = "scoring_lag_ms";
     /** {@code TierCensus}: entities currently in a tier, by labels {@link #KIND} and {@link #TIER}. */
     public static final String ENTITIES = "entities";
-    /** IdentityResolver: records given an account. */
-    public static final String IDENTITY_RESOLVED = "identity_resolved";
-    /** IdentityResolver: memberships created. */
-    public static final String IDENTITY_MEMBERSHIPS = "identity_memberships";
-    /** IdentityResolver: activity rejected missing_account because its user has no account. */
-    public static final String IDENTITY_NO_ACCOUNT = "identity_no_account";
 
     // ------------------------------------------------------------------ label keys and values
 

@@ -15,6 +15,7 @@ import io.pqlscore.scoring.AccountScorer;
 import io.pqlscore.scoring.Transition;
 import io.pqlscore.sources.EventSource;
 import io.pqlscore.sources.FileEventSource;
+import io.pqlscore.testing.PunctuatedSource;
 import io.pqlscore.testing.Shared;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -275,7 +276,7 @@ class MetricsTest {
         Map<String, Long> tierTransitions = expectedTierTransitions(expected, watermark);
         assertThat(census.values().stream().mapToLong(Long::longValue).sum()).as("someone is in a tier").isPositive();
 
-        StreamExecutionEnvironment env = job(new Punctuated(new FileEventSource(List.of(dir.toString()),
+        StreamExecutionEnvironment env = job(new PunctuatedSource(new FileEventSource(List.of(dir.toString()),
                 Duration.ofMillis(200)), bound), "--input", dir.toString(), "--continuous", "--parallelism", "2");
         JobClient client = env.executeAsync("metrics of an open input");
         try {
@@ -311,45 +312,6 @@ class MetricsTest {
         }
     }
 
-    /**
-     * Any source, read by one subtask, with a watermark right after each record (bounded
-     * out-of-orderness, like the job's, but not periodic): exact lateness, and a file read within
-     * one periodic interval still moves the watermark (a finished split takes its unemitted
-     * periodic watermark with it).
-     */
-    private static final class Punctuated implements EventSource {
-        private static final long serialVersionUID = 1L;
-        private final EventSource inner;
-        private final long bound;
-
-        Punctuated(EventSource inner, long bound) {
-            this.inner = inner;
-            this.bound = bound;
-        }
-
-        @Override
-        public DataStream<ParsedRecord> open(StreamExecutionEnvironment env, EventParser parser,
-                WatermarkStrategy<ParsedRecord> periodic) {
-            long b = bound;
-            WatermarkStrategy<ParsedRecord> punctuated = WatermarkStrategy
-                    .<ParsedRecord>forGenerator(ctx -> new WatermarkGenerator<>() {
-                        @Override
-                        public void onEvent(ParsedRecord r, long ts, WatermarkOutput out) {
-                            if (r.isValid()) {
-                                out.emitWatermark(new Watermark(ts - b - 1));
-                            }
-                        }
-
-                        @Override
-                        public void onPeriodicEmit(WatermarkOutput out) {}
-                    })
-                    .withTimestampAssigner((r, ts) -> r.eventTimeOrMin());
-            DataStream<ParsedRecord> records = inner.open(env, parser, punctuated);
-            ((SingleOutputStreamOperator<ParsedRecord>) records).setParallelism(1);
-            return records;
-        }
-    }
-
     private static String ping(String messageId, String user, String at) {
         return "{\"type\":\"track\",\"event\":\"Ping\",\"userId\":\"" + user + "\",\"messageId\":\"" + messageId
                 + "\",\"timestamp\":\"" + at + "\",\"context\":{\"groupId\":\"a1\"}}";
@@ -364,7 +326,7 @@ class MetricsTest {
                 ping("m4", "u2", "2026-03-02T09:56:00.000Z"), // out of order, within the bound: scored
                 ping("m2", "u1", "2026-03-02T10:00:00.000Z")); // an SDK retry: a duplicate
         Path events = Files.write(dir.resolve("late.jsonl"), lines, StandardCharsets.UTF_8);
-        StreamExecutionEnvironment env = job(new Punctuated(new FileEventSource(List.of(events.toString()), null),
+        StreamExecutionEnvironment env = job(new PunctuatedSource(new FileEventSource(List.of(events.toString()), null),
                 model.time().maxOutOfOrdernessMs()), "--input", events.toString(), "--parallelism", "2");
         Map<String, List<Metric>> metrics = pqlscoreMetrics(env.execute("late records").getJobID());
         assertThat(counter(metrics, Metrics.LATE)).isEqualTo(1);
