@@ -2,6 +2,8 @@ package io.pqlscore.savepoints;
 
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.ops.Connectors;
+import io.pqlscore.sources.EventSource;
+import io.pqlscore.testing.PunctuatedSource;
 import io.pqlscore.ops.JobOptions;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringTopology;
@@ -133,7 +135,13 @@ final class SavepointJobs {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         CollectingSinks out = new CollectingSinks(tag);
-        new ScoringPipeline(options, model, Connectors.source(options), out).build(env);
+        // a watermark after each record: a file a reader reads between two periodic emits would
+        // otherwise leave the watermark behind (its split ends and takes the watermark with it)
+        EventSource source = options.inputs != null && !options.inputs.isEmpty()
+                ? PunctuatedSource.keepingParallelism(Connectors.source(options), model.time().maxOutOfOrdernessMs(),
+                        options.idleTimeout == null || options.idleTimeout.isZero() ? null : options.idleTimeout)
+                : Connectors.source(options);
+        new ScoringPipeline(options, model, source, out).build(env);
         JobClient job = env.executeAsync(tag);
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {
