@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link ApplySchema} against a real PostgreSQL 14 server. */
+/** {@link ApplySchema} against a real PostgreSQL 18 server. */
 class ApplySchemaTest {
     static EmbeddedPostgres pg;
 

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole job (file source, parallelism 2) writing to a real PostgreSQL 14 through
+ * The whole job (file source, parallelism 2) writing to a real PostgreSQL 18 through
  * {@link JdbcSinks}, on conformance case 11-generated: the tables hold exactly the expected
  * transitions with every SPEC 5 field as the other outputs show it, the latest score of every
  * entity, and a second run into the same tables changes nothing. Plus the upsert's {@code as_of}
