@@ -18,6 +18,7 @@ import io.pqlscore.sinks.OutputJson;
 import io.pqlscore.testing.EmbeddedPostgres;
 import io.pqlscore.testing.ExpectedTransition;
 import io.pqlscore.testing.PqlTables;
+import io.pqlscore.testing.Schemas;
 import io.pqlscore.testing.Shared;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -211,6 +212,23 @@ class JdbcSinksTest {
             assertThat(count(s, "pql_current_scores", "kind = 'pql'")).isPositive();
         }
         assertThat(producedScores.size()).as("many evaluations per entity, one row each").isGreaterThan(actual.size());
+    }
+
+    /**
+     * The tables hold the SPEC 5 fields as columns (routing flattened): every row, read back in the
+     * JSON shape, matches the published schemas (schemas/transition.schema.json,
+     * schemas/current-score.schema.json).
+     */
+    @Test
+    void everyRowReadBackMatchesThePublishedSchemas() throws Exception {
+        Map<String, ObjectNode> transitions = transitionRows();
+        assertThat(transitions).hasSize(378);
+        for (ObjectNode row : transitions.values()) {
+            Schemas.assertValid(Schemas.TRANSITION, JsonValues.toJson(row), "pql_transitions row");
+        }
+        Map<String, String> scores = new PqlTables(pg).scoreRows(account -> false, new TreeMap<>());
+        assertThat(scores).isNotEmpty();
+        scores.forEach((entity, row) -> Schemas.assertValid(Schemas.CURRENT_SCORE, row, "pql_current_scores row of " + entity));
     }
 
     @Test
