@@ -573,7 +573,7 @@ cmd_chaos() {
   build_job
   build_services
 
-  say "== 2/8 services: a Kafka broker (KRaft) and PostgreSQL 14 in a JVM of their own, reachable by every TaskManager"
+  say "== 2/8 services: a Kafka broker (KRaft) and PostgreSQL 18 in a JVM of their own, reachable by every TaskManager"
   mkdir -p "$LOG"
   nohup java -Xmx768m -Dshared.dir="$SHARED_DIR" -Dlog4j.configurationFile=log4j2-test.properties -cp "$SERVICES_CP" \
     io.pqlscore.kafka.ChaosDriver services "$C" > "$C/services.log" 2>&1 < /dev/null &

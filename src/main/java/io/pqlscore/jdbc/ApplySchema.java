@@ -2,57 +2,97 @@ package io.pqlscore.jdbc;
 
 import io.pqlscore.ops.JobOptions;
 import io.pqlscore.ops.Secrets;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.logging.Log;
+import org.flywaydb.core.api.logging.LogCreator;
+import org.flywaydb.core.api.output.MigrateOutput;
+import org.flywaydb.core.api.output.MigrateResult;
 
 /**
- * Creates the job's tables ({@code classpath:/sql/schema.sql}) in a PostgreSQL database, and
- * checks that they have what the job writes:
+ * Creates and migrates the job's tables in a PostgreSQL database with Flyway, from the versioned
+ * scripts in {@code classpath:db/migration} ({@code V1__create_tables.sql}, ...), then checks that
+ * they have what the job writes:
  *
  * <pre>
  * java -cp pql-scoring-job.jar io.pqlscore.jdbc.ApplySchema --jdbc-url jdbc:postgresql://HOST:5432/DB \
  *     [--jdbc-user USER] [--jdbc-password-file FILE | --jdbc-password-env VAR]
  * </pre>
  *
- * <p>Idempotent: run it before every deployment. One transaction (PostgreSQL DDL is
- * transactional) under an advisory lock, so concurrent runs and failures never leave a half
- * schema. It never alters an existing table; if one lacks a column the job writes, or its primary
- * key differs, it says so and exits 1 (migrate by hand). The password comes from a file or an
- * environment variable (default {@code PQL_JDBC_PASSWORD}), as for the job, and is never printed.
+ * <p>Run it before every deployment: it applies the scripts the database has not had yet, each in
+ * its own transaction, records them (version, checksum, who, when) in the schema history table
+ * {@value #HISTORY_TABLE} beside the tables, and does nothing when the database is up to date.
+ * Flyway validates first: a database whose applied scripts differ from the jar's (an edited
+ * script: another checksum), or that has scripts the jar does not know (a newer jar migrated it),
+ * is refused and left as it is.
+ *
+ * <p><b>Databases from before Flyway.</b> Until this command used Flyway it applied one idempotent
+ * script, {@code sql/schema.sql}, whose statements are exactly those of {@code V1}. A schema that
+ * holds the job's tables but no history table was made that way (or by hand): the tables are
+ * checked first (every column the job writes, the primary keys its upserts name) and refused,
+ * unchanged, if they differ. If both tables and their indexes are there, the schema is recorded
+ * as version 1 (Flyway's baseline, {@code baselineOnMigrate} with baseline version 1) and V1 is not
+ * run; if only part of them is there, V1 runs and completes it ({@code CREATE ... IF NOT EXISTS}).
+ * A schema without the job's tables gets V1 whether or not it holds other tables (baseline version
+ * 0: an {@code analytics} database shared with other tables is the usual case).
+ *
+ * <p><b>Locking.</b> The whole run holds a session advisory lock of its own, so concurrent runs
+ * (two deployments at once) take turns: the second finds the first one's history and has nothing
+ * to do. Flyway adds its own PostgreSQL advisory lock around each migration.
+ *
+ * <p>After migrating, the tables are checked as before Flyway: each must have every column the
+ * job writes and exactly the primary key its {@code ON CONFLICT} clause names; if not, the command
+ * names the difference and exits 1. The password comes from a file or an environment variable
+ * (default {@code PQL_JDBC_PASSWORD}), as for the job, and is never printed (nor a
+ * {@code password=} parameter of the URL, in Flyway's messages too).
  *
  * <p>The job does not apply the schema itself: it runs with a user that may only read and write
  * rows ({@code INSERT}, {@code UPDATE}, {@code SELECT} on its two tables), and schema changes stay
- * a deliberate step run by the tables' owner.
+ * a deliberate step run by the tables' owner. No Flink type is touched here, so the command runs
+ * from the job jar with a plain {@code java -cp} (Flink is {@code provided}).
  */
 public final class ApplySchema {
-    public static final String SCHEMA_RESOURCE = "/sql/schema.sql";
+    /** Where the versioned scripts are, in the job jar. */
+    public static final String MIGRATIONS = "classpath:db/migration";
+    /** The first script: the tables as sql/schema.sql created them before Flyway. */
+    public static final String V1_RESOURCE = "/db/migration/V1__create_tables.sql";
+    /** Flyway's schema history table, in the same schema as the job's tables. */
+    public static final String HISTORY_TABLE = "flyway_schema_history";
 
     /** Exit codes: done, the database refused or could not be reached, bad command line. */
     static final int OK = 0;
     static final int FAILED = 1;
     static final int USAGE = 2;
 
-    private static final long LOCK_KEY = 0x70716c73636f7265L; // "pqlscore"
+    /** The session advisory lock that makes concurrent runs take turns ("pqlscore"). */
+    private static final long LOCK_KEY = 0x70716c73636f7265L;
 
-    private static final Pattern CREATE_TABLE = Pattern.compile("(?is)^CREATE\\s+TABLE\\s+IF\\s+NOT\\s+EXISTS\\s+([\\w.]+).*");
-    private static final Pattern CREATE_INDEX =
-            Pattern.compile("(?is)^CREATE\\s+(?:UNIQUE\\s+)?INDEX\\s+IF\\s+NOT\\s+EXISTS\\s+([\\w.]+).*");
+    /** The indexes V1 creates beside the tables. */
+    static final List<String> V1_INDEXES = List.of("pql_transitions_account_occurred_idx",
+            "pql_transitions_tier_to_occurred_idx", "pql_transitions_occurred_idx", "pql_current_scores_kind_tier_idx");
+
+    /** Baseline descriptions in the history: version 1 (the old script's tables), version 0 (other tables only). */
+    static final String BASELINE_V1 = "tables created before migrations (sql/schema.sql = V1)";
+    static final String BASELINE_V0 = "schema held other tables before V1";
+
+    /** Where Flyway's warnings and errors of the run on this thread go (see {@link FlywayLog}). */
+    private static final ThreadLocal<PrintStream> FLYWAY_ERR = new ThreadLocal<>();
 
     private ApplySchema() {}
 
@@ -72,13 +112,6 @@ public final class ApplySchema {
             out.print(usage());
             return OK;
         }
-        List<String> statements;
-        try {
-            statements = statements(schemaScript());
-        } catch (IOException e) {
-            err.println("cannot read " + SCHEMA_RESOURCE + ": " + e.getMessage());
-            return FAILED;
-        }
         String password;
         try {
             password = Secrets.jdbcPassword(o);
@@ -93,99 +126,136 @@ public final class ApplySchema {
         if (password != null) {
             props.setProperty("password", password);
         }
-        // The driver directly, not DriverManager: works whatever class loader holds the driver.
-        try (Connection c = new org.postgresql.Driver().connect(o.jdbcUrl, props)) {
+        DriverDataSource database = new DriverDataSource(o.jdbcUrl, props);
+        try (Connection c = database.getConnection()) {
             DatabaseMetaData md = c.getMetaData();
+            String schema = currentSchema(c);
             out.println("connected to " + redact(o.jdbcUrl) + " as " + md.getUserName() + " ("
-                    + md.getDatabaseProductName() + " " + md.getDatabaseProductVersion() + "), schema "
-                    + currentSchema(c));
-            c.setAutoCommit(false);
+                    + md.getDatabaseProductName() + " " + md.getDatabaseProductVersion() + "), schema " + schema);
+            if (schema == null) {
+                err.println("schema not applied: no schema to create the tables in (the URL's currentSchema, or the"
+                        + " user's search_path, names no existing schema): create it first");
+                return FAILED;
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_advisory_lock(" + LOCK_KEY + ")");
+            }
             try {
-                int code = apply(c, statements, out, err);
-                if (code == OK) {
-                    c.commit();
-                } else {
-                    c.rollback();
+                return migrate(c, database, schema, out, err);
+            } finally {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SELECT pg_advisory_unlock(" + LOCK_KEY + ")");
                 }
-                return code;
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
             }
         } catch (SQLException e) {
-            err.println("schema not applied: " + e.getMessage() + (e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")"));
+            err.println("schema not applied: " + redact(String.valueOf(e.getMessage()))
+                    + (e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")"));
             return FAILED;
         }
     }
 
-    private static int apply(Connection c, List<String> statements, PrintStream out, PrintStream err) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")");
-        }
-        int created = 0;
-        int present = 0;
-        int comments = 0;
-        int other = 0;
-        for (String sql : statements) {
-            boolean existed;
-            try (Statement s = c.createStatement()) {
-                s.execute(sql);
-                existed = alreadyExists(s.getWarnings());
-            }
-            Matcher table = CREATE_TABLE.matcher(sql);
-            Matcher index = CREATE_INDEX.matcher(sql);
-            if (table.matches() || index.matches()) {
-                String what = table.matches() ? "table " + table.group(1) : "index " + index.group(1);
-                out.println(what + ": " + (existed ? "already present, left as it is" : "created"));
-                if (existed) {
-                    present++;
+    private static int migrate(Connection c, DataSource database, String schema, PrintStream out, PrintStream err)
+            throws SQLException {
+        boolean history = tableExists(c, HISTORY_TABLE);
+        String baselineVersion = "0";
+        String baselineDescription = BASELINE_V0;
+        if (!history) {
+            boolean transitions = tableExists(c, JdbcTables.TRANSITIONS);
+            boolean scores = tableExists(c, JdbcTables.SCORES);
+            if (transitions || scores) {
+                List<String> problems = new ArrayList<>();
+                if (transitions) {
+                    problems.addAll(check(c, JdbcTables.TRANSITIONS));
+                }
+                if (scores) {
+                    problems.addAll(check(c, JdbcTables.SCORES));
+                }
+                if (!problems.isEmpty()) {
+                    problems.forEach(err::println);
+                    err.println("schema not applied, nothing changed: the job's tables are there without a schema history"
+                            + " (" + HISTORY_TABLE + "), and differ from " + V1_RESOURCE + "; migrate them by hand");
+                    return FAILED;
+                }
+                List<String> missingIndexes = missingIndexes(c);
+                if (transitions && scores && missingIndexes.isEmpty()) {
+                    baselineVersion = "1";
+                    baselineDescription = BASELINE_V1;
+                    out.println("found " + JdbcTables.TRANSITIONS + " and " + JdbcTables.SCORES + " with their indexes and"
+                            + " without a schema history: the schema of V1, created before migrations; recording it as"
+                            + " version 1 (baseline), V1 is not run");
                 } else {
-                    created++;
+                    out.println("found " + (transitions && scores ? "the job's tables without all their indexes"
+                            : transitions ? JdbcTables.TRANSITIONS + " without " + JdbcTables.SCORES
+                            : JdbcTables.SCORES + " without " + JdbcTables.TRANSITIONS)
+                            + " and without a schema history: V1 completes them (CREATE ... IF NOT EXISTS keeps what is there)");
                 }
-                if (table.matches() && !checkTable(c, table.group(1), err)) {
-                    return FAILED; // before its indexes and comments fail on a missing column
-                }
-            } else if (sql.regionMatches(true, 0, "COMMENT ON", 0, 10)) {
-                comments++;
-            } else {
-                out.println("ran: " + firstLine(sql));
-                other++;
             }
         }
-        if (comments > 0) {
-            out.println("comments: " + comments + " set");
+        MigrateResult result;
+        FLYWAY_ERR.set(err);
+        try {
+            Flyway flyway = Flyway.configure(ApplySchema.class.getClassLoader())
+                    .dataSource(database)
+                    .locations(MIGRATIONS)
+                    .failOnMissingLocations(true)
+                    .table(HISTORY_TABLE)
+                    .baselineOnMigrate(!history)
+                    .baselineVersion(baselineVersion)
+                    .baselineDescription(baselineDescription)
+                    .createSchemas(false)
+                    .placeholderReplacement(false)
+                    .validateMigrationNaming(true)
+                    .cleanDisabled(true)
+                    .loggers(FlywayLog.class.getName())
+                    .load();
+            result = flyway.migrate();
+        } catch (FlywayException e) {
+            err.println("schema not migrated: " + redact(oneLine(e.getMessage())));
+            return FAILED;
+        } finally {
+            FLYWAY_ERR.remove();
         }
-        if (!checkTable(c, JdbcTables.TRANSITIONS, err) || !checkTable(c, JdbcTables.SCORES, err)) {
+        for (MigrateOutput m : result.migrations) {
+            out.println("migration V" + m.version + " (" + m.description + "): applied in " + m.executionTime + " ms");
+        }
+        for (String w : result.warnings == null ? List.<String>of() : result.warnings) {
+            err.println("warning: " + redact(oneLine(w)));
+        }
+        if (!result.success) {
+            err.println("schema not migrated: Flyway reported a failure");
+            return FAILED;
+        }
+        List<String> problems = new ArrayList<>();
+        problems.addAll(check(c, JdbcTables.TRANSITIONS));
+        problems.addAll(check(c, JdbcTables.SCORES));
+        if (!problems.isEmpty()) {
+            problems.forEach(err::println);
+            err.println("the tables differ from what the job writes (schema " + schema + ", at version "
+                    + version(result) + "): fix them by hand or with a migration script");
             return FAILED;
         }
         out.println("checked: " + JdbcTables.TRANSITIONS + " and " + JdbcTables.SCORES
                 + " have every column the job writes and the keys its upserts need");
-        out.println("schema applied: " + created + " created, " + present + " already present"
-                + (other > 0 ? ", " + other + " other statements" : "") + " (" + statements.size() + " statements, one transaction)");
+        out.println(result.migrationsExecuted == 0
+                ? "schema up to date at version " + version(result) + ": nothing to apply"
+                : "schema migrated to version " + version(result) + ": " + result.migrationsExecuted + " migration"
+                        + (result.migrationsExecuted == 1 ? "" : "s") + " applied");
         return OK;
     }
 
-    /** Checks one of the job's tables (others pass); prints the problems and returns false if any. */
-    private static boolean checkTable(Connection c, String table, PrintStream err) throws SQLException {
-        List<String> problems = new ArrayList<>();
-        if (table.equals(JdbcTables.TRANSITIONS)) {
-            check(c, table, JdbcTables.TRANSITION_COLUMNS, JdbcTables.TRANSITION_KEY, problems);
-        } else if (table.equals(JdbcTables.SCORES)) {
-            check(c, table, JdbcTables.SCORE_COLUMNS, JdbcTables.SCORE_KEY, problems);
-        }
-        for (String p : problems) {
-            err.println(p);
-        }
-        if (!problems.isEmpty()) {
-            err.println("schema not applied (rolled back): the existing table differs from " + SCHEMA_RESOURCE
-                    + "; migrate it by hand");
-        }
-        return problems.isEmpty();
+    private static String version(MigrateResult r) {
+        return r.targetSchemaVersion != null ? r.targetSchemaVersion
+                : r.initialSchemaVersion != null ? r.initialSchemaVersion : "none";
     }
 
-    /** The table must have every column the sink writes and exactly the primary key its ON CONFLICT names. */
-    private static void check(Connection c, String table, List<String> columns, List<String> key, List<String> problems)
-            throws SQLException {
+    /**
+     * The table's problems (none when fine): it must have every column the sink writes and exactly
+     * the primary key its ON CONFLICT names.
+     */
+    static List<String> check(Connection c, String table) throws SQLException {
+        List<String> columns = table.equals(JdbcTables.TRANSITIONS) ? JdbcTables.TRANSITION_COLUMNS : JdbcTables.SCORE_COLUMNS;
+        List<String> key = table.equals(JdbcTables.TRANSITIONS) ? JdbcTables.TRANSITION_KEY : JdbcTables.SCORE_KEY;
+        List<String> problems = new ArrayList<>();
         Set<String> have = new LinkedHashSet<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT column_name FROM information_schema.columns"
                 + " WHERE table_schema = current_schema() AND table_name = ?")) {
@@ -195,6 +265,10 @@ public final class ApplySchema {
                     have.add(rs.getString(1));
                 }
             }
+        }
+        if (have.isEmpty()) {
+            problems.add("table " + table + " is missing");
+            return problems;
         }
         Set<String> needed = new LinkedHashSet<>(columns);
         needed.addAll(key);
@@ -206,7 +280,7 @@ public final class ApplySchema {
         }
         if (!missing.isEmpty()) {
             problems.add("table " + table + " lacks columns " + missing);
-            return;
+            return problems;
         }
         Set<String> pk = new LinkedHashSet<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT a.attname FROM pg_index i"
@@ -222,15 +296,28 @@ public final class ApplySchema {
         if (!pk.equals(new LinkedHashSet<>(key))) {
             problems.add("table " + table + " has primary key " + pk + ", the job needs " + key);
         }
+        return problems;
     }
 
-    private static boolean alreadyExists(SQLWarning w) {
-        for (; w != null; w = w.getNextWarning()) {
-            if (w.getMessage() != null && w.getMessage().contains("already exists")) {
-                return true;
+    private static boolean tableExists(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT to_regclass(quote_ident(current_schema()) || '.' || quote_ident(?)) IS NOT NULL")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
             }
         }
-        return false;
+    }
+
+    private static List<String> missingIndexes(Connection c) throws SQLException {
+        List<String> missing = new ArrayList<>();
+        for (String index : V1_INDEXES) {
+            if (!tableExists(c, index)) { // to_regclass finds indexes too
+                missing.add(index);
+            }
+        }
+        return missing;
     }
 
     private static String currentSchema(Connection c) throws SQLException {
@@ -284,66 +371,130 @@ public final class ApplySchema {
     static String usage() {
         return "usage: ApplySchema --jdbc-url jdbc:postgresql://HOST:5432/DB [--jdbc-user USER]\n"
                 + "                   [--jdbc-password-file FILE | --jdbc-password-env VAR (default PQL_JDBC_PASSWORD)]\n"
-                + "creates the tables " + JdbcTables.TRANSITIONS + " and " + JdbcTables.SCORES
-                + " if missing (idempotent, one transaction)\n";
+                + "creates or migrates the tables " + JdbcTables.TRANSITIONS + " and " + JdbcTables.SCORES
+                + " (Flyway, history in " + HISTORY_TABLE + "; idempotent), then checks them\n";
     }
 
     /** A password given as a URL parameter is never printed. */
-    static String redact(String url) {
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    static String redact(String text) {
+        return text == null ? null : text.replaceAll("(?i)(password=)[^&;\\s]*", "$1***");
     }
 
-    static String schemaScript() throws IOException {
-        try (InputStream in = ApplySchema.class.getResourceAsStream(SCHEMA_RESOURCE)) {
-            if (in == null) {
-                throw new IOException("not on the classpath");
+    private static String oneLine(String s) {
+        return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", " ");
+    }
+
+    /**
+     * Connections from the PostgreSQL driver directly, not through DriverManager: works whatever
+     * class loader holds the driver (the job jar, a plugin class loader).
+     */
+    static final class DriverDataSource implements DataSource {
+        private final String url;
+        private final Properties props;
+
+        DriverDataSource(String url, Properties props) {
+            this.url = url;
+            this.props = props;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            Connection c = new org.postgresql.Driver().connect(url, props);
+            if (c == null) {
+                throw new SQLException("not a PostgreSQL URL: " + redact(url));
             }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return c;
+        }
+
+        @Override
+        public Connection getConnection(String user, String password) throws SQLException {
+            throw new SQLFeatureNotSupportedException("the credentials are the command's");
+        }
+
+        @Override
+        public PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(PrintWriter out) {
+            // no driver logging
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+            // the driver's own (loginTimeout in the URL)
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return 0;
+        }
+
+        @Override
+        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+            throw new SQLFeatureNotSupportedException();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> iface) throws SQLException {
+            if (iface.isInstance(this)) {
+                return iface.cast(this);
+            }
+            throw new SQLException("not a wrapper of " + iface.getName());
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> iface) {
+            return iface.isInstance(this);
         }
     }
 
     /**
-     * Splits a script into statements at each {@code ;} outside quotes, identifiers and
-     * {@code --} comments, dropping the comments (enough for schema.sql: no dollar quoting).
+     * Flyway's log ({@code loggers}): its warnings and errors go to the command's standard error,
+     * with any URL password redacted; its progress messages are left out (the command prints what
+     * it did from Flyway's result). Warnings outside a run (another thread) go to System.err.
      */
-    static List<String> statements(String script) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        int n = script.length();
-        for (int i = 0; i < n; i++) {
-            char ch = script.charAt(i);
-            if (ch == '-' && i + 1 < n && script.charAt(i + 1) == '-') {
-                while (i < n && script.charAt(i) != '\n') {
-                    i++;
-                }
-                cur.append('\n');
-            } else if (ch == '\'' || ch == '"') {
-                int end = script.indexOf(ch, i + 1);
-                if (end < 0) {
-                    throw new IllegalArgumentException("unterminated " + ch + " in " + SCHEMA_RESOURCE);
-                }
-                cur.append(script, i, end + 1); // a doubled quote ('') is two adjacent literals here: same text
-                i = end;
-            } else if (ch == ';') {
-                add(out, cur);
-            } else {
-                cur.append(ch);
-            }
-        }
-        add(out, cur);
-        return out;
-    }
+    public static final class FlywayLog implements LogCreator {
+        public FlywayLog() {}
 
-    private static void add(List<String> out, StringBuilder cur) {
-        String s = cur.toString().strip();
-        if (!s.isEmpty()) {
-            out.add(s);
-        }
-        cur.setLength(0);
-    }
+        @Override
+        public Log createLogger(Class<?> clazz) {
+            return new Log() {
+                @Override
+                public boolean isDebugEnabled() {
+                    return false;
+                }
 
-    private static String firstLine(String sql) {
-        int nl = sql.indexOf('\n');
-        return nl < 0 ? sql : sql.substring(0, nl) + " ...";
+                @Override
+                public void debug(String message) {}
+
+                @Override
+                public void info(String message) {}
+
+                @Override
+                public void warn(String message) {
+                    print("flyway warning: " + message);
+                }
+
+                @Override
+                public void error(String message) {
+                    print("flyway error: " + message);
+                }
+
+                @Override
+                public void error(String message, Exception e) {
+                    print("flyway error: " + message + (e == null ? "" : " (" + e.getMessage() + ")"));
+                }
+
+                @Override
+                public void notice(String message) {}
+            };
+        }
+
+        private static void print(String message) {
+            PrintStream err = FLYWAY_ERR.get();
+            (err != null ? err : System.err).println(redact(oneLine(message)));
+        }
     }
 }

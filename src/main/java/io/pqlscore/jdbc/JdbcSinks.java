@@ -22,7 +22,7 @@ import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 
 /**
- * Transitions and current scores to PostgreSQL (tables of {@code sql/schema.sql}, statements of
+ * Transitions and current scores to PostgreSQL (tables of {@code db/migration/V1__create_tables.sql}, statements of
  * {@link JdbcTables}), SPEC 5.
  *
  * <p><b>Effectively exactly-once tables from an at-least-once sink.</b> Flink's JDBC sink is used

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The job's two PostgreSQL tables ({@code sql/schema.sql}) as the writers see them: names,
+ * The job's two PostgreSQL tables ({@code db/migration/V1__create_tables.sql}) as the writers see them: names,
  * written columns, keys and the two idempotent statements. Free of Flink types, so that
  * {@link ApplySchema} runs from the job jar with a plain {@code java -cp} (Flink is
  * {@code provided}).

@@ -156,6 +156,23 @@ public final class ModelLoader {
     /** Parses and validates model text; {@code sourceName} prefixes every problem. */
     public static ScoringModel parse(String yamlText, String sourceName) {
         String source = sourceName == null || sourceName.isEmpty() ? "model" : sourceName;
+        Object document = readDocument(yamlText, source);
+        Checker checker = new Checker(source);
+        ScoringModel model = checker.model(document);
+        if (!checker.problems.isEmpty()) {
+            throw new ModelValidationException(source, checker.problems);
+        }
+        return model;
+    }
+
+    /**
+     * The YAML document of model text exactly as {@link #parse} reads it, before validation: maps,
+     * lists, strings, numbers, booleans and nulls (timestamp-looking scalars stay strings), with
+     * the same bounds and the same refusal of unreadable YAML and duplicate keys. For checking a
+     * model file against {@code schemas/model.schema.json}; {@link #parse} is what validates it.
+     */
+    public static Object readDocument(String yamlText, String sourceName) {
+        String source = sourceName == null || sourceName.isEmpty() ? "model" : sourceName;
         if (yamlText == null) {
             throw fail(source, "no model text");
         }
@@ -163,13 +180,7 @@ public final class ModelLoader {
         if (text.length() > MAX_CODE_POINTS && text.codePointCount(0, text.length()) > MAX_CODE_POINTS) {
             throw fail(source, "refused: the model is larger than " + MAX_CODE_POINTS + " characters (1 MiB)");
         }
-        Object document = readYaml(text, source);
-        Checker checker = new Checker(source);
-        ScoringModel model = checker.model(document);
-        if (!checker.problems.isEmpty()) {
-            throw new ModelValidationException(source, checker.problems);
-        }
-        return model;
+        return readYaml(text, source);
     }
 
     // ------------------------------------------------------------------ YAML

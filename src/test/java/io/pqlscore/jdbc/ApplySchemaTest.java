@@ -13,18 +13,28 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link ApplySchema} against a real PostgreSQL 14 server. */
+/**
+ * {@link ApplySchema} (Flyway migrations, then the column check) against a real PostgreSQL 18
+ * server: an empty schema, a schema set up by the schema script of before Flyway, one shared with
+ * other tables, a partial one, runs twice and at once, edited and newer histories, wrong tables.
+ * Each test works in a schema of its own ({@code ?currentSchema=}).
+ */
 class ApplySchemaTest {
     static EmbeddedPostgres pg;
 
@@ -51,6 +61,11 @@ class ApplySchemaTest {
         int code;
         String out;
         String err;
+
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- out\n" + out + "--- err\n" + err;
+        }
     }
 
     static Result apply(String... args) {
@@ -64,34 +79,46 @@ class ApplySchemaTest {
         return r;
     }
 
-    Result applyTo(String url) {
-        return apply("--jdbc-url", url, "--jdbc-user", pg.user(), "--jdbc-password-file", passwordFile.toString());
+    static Result applyTo(String schema) {
+        return apply("--jdbc-url", pg.jdbcUrl() + "?currentSchema=" + schema, "--jdbc-user", pg.user(),
+                "--jdbc-password-file", passwordFile.toString());
+    }
+
+    static void sql(String... statements) throws SQLException {
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        }
+    }
+
+    /** The legacy script run in {@code schema}, as ApplySchema ran it before Flyway. */
+    static void legacyApply(String schema, java.util.function.Predicate<String> keep) throws Exception {
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            s.execute("SET search_path = " + schema);
+            LegacySchema.apply(c, keep);
+        }
     }
 
     @Test
-    void appliesTwiceTheSecondTimeChangingNothing() throws Exception {
-        String url = pg.jdbcUrl() + "?currentSchema=twice";
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA twice");
-        }
-        Result first = applyTo(url);
-        assertThat(first.code).as(first.err).isZero();
+    void migratesAnEmptySchemaAndASecondRunChangesNothing() throws Exception {
+        sql("CREATE SCHEMA twice");
+        Result first = applyTo("twice");
+        assertThat(first.code).as(first.toString()).isZero();
         assertThat(first.out)
                 .contains("schema twice")
-                .contains("table pql_transitions: created")
-                .contains("table pql_current_scores: created")
-                .contains("index pql_transitions_account_occurred_idx: created")
-                .contains("index pql_transitions_tier_to_occurred_idx: created")
-                .contains("schema applied: 6 created, 0 already present");
+                .contains("migration V1 (create tables): applied in")
+                .contains("checked: pql_transitions and pql_current_scores have every column the job writes")
+                .contains("schema migrated to version 1: 1 migration applied");
+        assertThat(first.err).isEmpty();
+        assertThat(history("twice")).containsExactly("1|create tables|SQL|V1__create_tables.sql|" + pg.user() + "|true");
         String before = describe("twice");
 
-        Result second = applyTo(url);
-        assertThat(second.code).as(second.err).isZero();
-        assertThat(second.out)
-                .contains("table pql_transitions: already present, left as it is")
-                .contains("table pql_current_scores: already present, left as it is")
-                .contains("schema applied: 0 created, 6 already present");
+        Result second = applyTo("twice");
+        assertThat(second.code).as(second.toString()).isZero();
+        assertThat(second.out).contains("schema up to date at version 1: nothing to apply").doesNotContain("applied in");
         assertThat(describe("twice")).isEqualTo(before);
+        assertThat(history("twice")).hasSize(1);
 
         // never the password
         assertThat(first.out + first.err + second.out + second.err).doesNotContain(pg.password());
@@ -99,11 +126,8 @@ class ApplySchemaTest {
 
     @Test
     void tablesHaveTheirPrimaryKeysColumnTypesAndACommentOnEveryColumn() throws Exception {
-        String url = pg.jdbcUrl() + "?currentSchema=shape";
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA shape");
-        }
-        assertThat(applyTo(url).code).isZero();
+        sql("CREATE SCHEMA shape");
+        assertThat(applyTo("shape").code).isZero();
         try (Connection c = pg.connect(); Statement s = c.createStatement()) {
             assertThat(primaryKey(s, "shape", "pql_transitions")).containsExactly("event_id");
             assertThat(primaryKey(s, "shape", "pql_current_scores")).containsExactly("kind", "account_id", "user_key");
@@ -136,19 +160,172 @@ class ApplySchemaTest {
     }
 
     @Test
-    void refusesAnExistingTableThatLacksColumnsAndRollsBack() throws Exception {
+    void aDatabaseSetUpByTheOldSchemaScriptIsRecordedAsVersion1AndKeepsItsRows() throws Exception {
+        sql("CREATE SCHEMA legacy_full");
+        legacyApply("legacy_full", sql -> true);
+        sql("INSERT INTO legacy_full.pql_current_scores (kind, account_id, user_id, tier, score, as_of, model_id,"
+                + " model_version, breakdown, forgotten) VALUES ('pqa', 'a1', NULL, 'pqa', 50, now(), 'm', '1', '{}', false)");
+        String before = describe("legacy_full");
+
+        Result r = applyTo("legacy_full");
+        assertThat(r.code).as(r.toString()).isZero();
+        assertThat(r.out).contains("without a schema history: the schema of V1, created before migrations; recording it as"
+                + " version 1 (baseline), V1 is not run")
+                .doesNotContain("applied in")
+                .contains("schema up to date at version 1: nothing to apply");
+        assertThat(history("legacy_full")).singleElement().asString()
+                .startsWith("1|" + ApplySchema.BASELINE_V1 + "|BASELINE|").endsWith("|" + pg.user() + "|true");
+        assertThat(describe("legacy_full")).isEqualTo(before);
         try (Connection c = pg.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA legacy");
-            s.execute("CREATE TABLE legacy.pql_transitions (event_id UUID PRIMARY KEY, kind TEXT)");
+            assertThat(rows(s, "SELECT account_id FROM legacy_full.pql_current_scores")).containsExactly("a1");
         }
-        Result r = applyTo(pg.jdbcUrl() + "?currentSchema=legacy");
+
+        Result again = applyTo("legacy_full");
+        assertThat(again.code).as(again.toString()).isZero();
+        assertThat(again.out).contains("schema up to date at version 1: nothing to apply").doesNotContain("baseline");
+        assertThat(history("legacy_full")).hasSize(1);
+    }
+
+    /** V1 creates exactly what the old script created: the same tables, columns, indexes and comments. */
+    @Test
+    void v1GivesExactlyTheSchemaOfTheOldScript() throws Exception {
+        sql("CREATE SCHEMA old_way", "CREATE SCHEMA new_way");
+        legacyApply("old_way", sql -> true);
+        assertThat(applyTo("new_way").code).isZero();
+        assertThat(describe("new_way").replace("new_way.", "SCHEMA."))
+                .isEqualTo(describe("old_way").replace("old_way.", "SCHEMA."))
+                .contains("pql_transitions.event_id uuid NO", "CREATE INDEX pql_current_scores_kind_tier_idx");
+    }
+
+    @Test
+    void v1IsTheOldSchemaScriptStatementForStatementAndIsFrozen() throws Exception {
+        List<String> v1 = LegacySchema.statements(LegacySchema.resource(ApplySchema.V1_RESOURCE));
+        assertThat(v1).isEqualTo(LegacySchema.statements(LegacySchema.script()));
+        assertThat(v1.stream().filter(s -> s.startsWith("CREATE TABLE IF NOT EXISTS"))).hasSize(2);
+        assertThat(v1.stream().filter(s -> s.startsWith("CREATE INDEX IF NOT EXISTS"))).hasSize(4);
+        assertThat(v1.stream().filter(s -> s.startsWith("CREATE INDEX")).map(s -> s.split("\\s+")[5]))
+                .containsExactlyInAnyOrderElementsOf(ApplySchema.V1_INDEXES);
+        // Databases hold V1's checksum: an edit, even of a comment, makes Flyway refuse to migrate
+        // them. Change the tables with a new script (V2__...sql), never by editing V1.
+        byte[] bytes = LegacySchema.resource(ApplySchema.V1_RESOURCE).getBytes(StandardCharsets.UTF_8);
+        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)))
+                .as("SHA-256 of V1__create_tables.sql: V1 is applied in databases, do not edit it")
+                .isEqualTo("29f29374bdf387482e52d35f43fd5278335185947dc5ae5b9afec958196f1fb2");
+        // the splitter the legacy helper uses
+        assertThat(LegacySchema.statements("SELECT 'a;b'; -- c;d\nSELECT \"x;y\" ;;"))
+                .containsExactly("SELECT 'a;b'", "SELECT \"x;y\"");
+        assertThat(LegacySchema.statements("COMMENT ON TABLE t IS 'it''s; fine';"))
+                .containsExactly("COMMENT ON TABLE t IS 'it''s; fine'");
+    }
+
+    @Test
+    void aSchemaSharedWithOtherTablesGetsV1() throws Exception {
+        sql("CREATE SCHEMA shared", "CREATE TABLE shared.analyst_notes (id INT PRIMARY KEY, note TEXT)");
+        Result r = applyTo("shared");
+        assertThat(r.code).as(r.toString()).isZero();
+        assertThat(r.out).contains("migration V1 (create tables): applied in").contains("schema migrated to version 1");
+        assertThat(history("shared")).hasSize(2)
+                .anyMatch(h -> h.startsWith("0|" + ApplySchema.BASELINE_V0 + "|BASELINE|"))
+                .anyMatch(h -> h.startsWith("1|create tables|SQL|"));
+        assertThat(tables("shared")).containsExactlyInAnyOrder("analyst_notes", "flyway_schema_history", "pql_transitions",
+                "pql_current_scores");
+    }
+
+    @Test
+    void aPartOfTheOldSchemaIsCompletedByV1() throws Exception {
+        sql("CREATE SCHEMA partial");
+        // only pql_transitions and its indexes, with a row
+        legacyApply("partial", sql -> !sql.contains("pql_current_scores"));
+        sql("INSERT INTO partial.pql_transitions (event_id, kind, account_id, tier_from, tier_to, direction, score,"
+                + " occurred_at, cause, emitted_at, model_id, model_version, breakdown, top_signals, traits, route)"
+                + " VALUES ('c4d8d74e-ecfe-5422-bc85-41baac01f4d5', 'pqa', 'a1', 'none', 'pqa', 'up', 50, now(), 'event',"
+                + " now(), 'm', '1', '{}', '[]', '{}', 'sales')");
+        Result r = applyTo("partial");
+        assertThat(r.code).as(r.toString()).isZero();
+        assertThat(r.out).contains("found pql_transitions without pql_current_scores and without a schema history: V1 completes them")
+                .contains("migration V1 (create tables): applied in");
+        assertThat(tables("partial")).contains("pql_transitions", "pql_current_scores");
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            assertThat(rows(s, "SELECT account_id FROM partial.pql_transitions")).containsExactly("a1");
+        }
+    }
+
+    @Test
+    void anExistingTableThatLacksColumnsIsRefusedAndNothingChanges() throws Exception {
+        sql("CREATE SCHEMA legacy", "CREATE TABLE legacy.pql_transitions (event_id UUID PRIMARY KEY, kind TEXT)");
+        Result r = applyTo("legacy");
         assertThat(r.code).isEqualTo(ApplySchema.FAILED);
         assertThat(r.err).contains("table pql_transitions lacks columns [account_id, user_id,")
-                .contains("rolled back");
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
-            assertThat(rows(s, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'legacy'"))
-                    .containsExactly("pql_transitions");
+                .contains("nothing changed").contains("migrate them by hand");
+        assertThat(tables("legacy")).containsExactly("pql_transitions");
+    }
+
+    @Test
+    void theColumnCheckAfterMigratingNamesWhatDiffers() throws Exception {
+        sql("CREATE SCHEMA drifted");
+        assertThat(applyTo("drifted").code).isZero();
+        sql("ALTER TABLE drifted.pql_current_scores DROP COLUMN forgotten");
+        Result r = applyTo("drifted");
+        assertThat(r.code).as(r.toString()).isEqualTo(ApplySchema.FAILED);
+        assertThat(r.err).contains("table pql_current_scores lacks columns [forgotten]")
+                .contains("the tables differ from what the job writes (schema drifted, at version 1)");
+
+        sql("CREATE SCHEMA rekeyed");
+        assertThat(applyTo("rekeyed").code).isZero();
+        sql("ALTER TABLE rekeyed.pql_transitions DROP CONSTRAINT pql_transitions_pkey",
+                "ALTER TABLE rekeyed.pql_transitions ADD PRIMARY KEY (event_id, kind)");
+        Result k = applyTo("rekeyed");
+        assertThat(k.code).isEqualTo(ApplySchema.FAILED);
+        assertThat(k.err).contains("table pql_transitions has primary key [event_id, kind], the job needs [event_id]");
+    }
+
+    @Test
+    void anEditedAppliedScriptIsRefusedByItsChecksum() throws Exception {
+        sql("CREATE SCHEMA edited");
+        assertThat(applyTo("edited").code).isZero();
+        sql("UPDATE edited.flyway_schema_history SET checksum = checksum + 1 WHERE version = '1'");
+        Result r = applyTo("edited");
+        assertThat(r.code).as(r.toString()).isEqualTo(ApplySchema.FAILED);
+        assertThat(r.err).contains("schema not migrated").containsIgnoringCase("checksum mismatch for migration version 1");
+    }
+
+    /** A rollback of the jar after a newer one migrated: Flyway leaves unknown newer versions alone, the check still runs. */
+    @Test
+    void aDatabaseMigratedByANewerJarIsLeftAsItIsAndChecked() throws Exception {
+        sql("CREATE SCHEMA newer");
+        assertThat(applyTo("newer").code).isZero();
+        sql("INSERT INTO newer.flyway_schema_history (installed_rank, version, description, type, script, checksum,"
+                + " installed_by, execution_time, success) VALUES (2, '2', 'from the future', 'SQL', 'V2__from_the_future.sql',"
+                + " 42, 'someone', 1, true)");
+        Result r = applyTo("newer");
+        assertThat(r.code).as(r.toString()).isZero();
+        assertThat(r.out).contains("checked: pql_transitions and pql_current_scores").contains("nothing to apply");
+        assertThat(history("newer")).hasSize(2);
+    }
+
+    @Test
+    void concurrentRunsTakeTurnsAndMigrateOnce() throws Exception {
+        sql("CREATE SCHEMA racing");
+        CyclicBarrier start = new CyclicBarrier(2);
+        List<CompletableFuture<Result>> runs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            runs.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    start.await(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return applyTo("racing");
+            }));
         }
+        List<Result> results = new ArrayList<>();
+        for (CompletableFuture<Result> f : runs) {
+            results.add(f.get(120, TimeUnit.SECONDS));
+        }
+        assertThat(results).allSatisfy(r -> assertThat(r.code).as(r.toString()).isZero());
+        assertThat(results).filteredOn(r -> r.out.contains("schema migrated to version 1: 1 migration applied")).hasSize(1);
+        assertThat(results).filteredOn(r -> r.out.contains("schema up to date at version 1: nothing to apply")).hasSize(1);
+        assertThat(history("racing")).hasSize(1);
     }
 
     @Test
@@ -160,13 +337,25 @@ class ApplySchemaTest {
         assertThat(r.err).contains("schema not applied").contains("password authentication failed");
         assertThat(r.out + r.err).doesNotContain("not-the-password-42");
 
+        sql("CREATE SCHEMA inurl");
         Result inUrl = apply("--jdbc-url", pg.jdbcUrl() + "?user=" + pg.user() + "&password=" + pg.password()
                 + "&currentSchema=inurl");
+        assertThat(inUrl.code).as(inUrl.toString()).isZero();
         assertThat(inUrl.out + inUrl.err).doesNotContain(pg.password()).contains("password=***");
 
         assertThat(apply().code).isEqualTo(ApplySchema.USAGE);
         assertThat(apply("--jdbc-url", "jdbc:mysql://x/y").code).isEqualTo(ApplySchema.USAGE);
         assertThat(apply("--jdbc-url", pg.jdbcUrl(), "--bogus", "1").err).contains("unknown option --bogus");
+        Result help = apply("--help");
+        assertThat(help.code).isZero();
+        assertThat(help.out).contains("usage: ApplySchema --jdbc-url");
+    }
+
+    @Test
+    void aSchemaThatDoesNotExistIsRefused() {
+        Result r = applyTo("no_such_schema");
+        assertThat(r.code).isEqualTo(ApplySchema.FAILED);
+        assertThat(r.err).contains("no schema to create the tables in");
     }
 
     @Test
@@ -179,7 +368,8 @@ class ApplySchemaTest {
 
     /**
      * As from the job jar ({@code java -cp pql-scoring-job.jar io.pqlscore.jdbc.ApplySchema}): the
-     * jar has no Flink (provided by the cluster), so the command must not touch a Flink type.
+     * jar has no Flink (provided by the cluster), so the command must not touch a Flink type; it
+     * needs only the job's classes (with db/migration), the driver and Flyway.
      */
     @Test
     void runsWithoutFlinkOnTheClassPath() throws Exception {
@@ -187,16 +377,15 @@ class ApplySchemaTest {
         urls.add(ApplySchema.class.getProtectionDomain().getCodeSource().getLocation()); // target/classes
         urls.add(org.postgresql.Driver.class.getProtectionDomain().getCodeSource().getLocation());
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (entry.contains("jackson") || entry.contains("snakeyaml")) {
+            if (entry.contains("jackson") || entry.contains("snakeyaml") || entry.contains("flyway")) {
                 urls.add(Path.of(entry).toUri().toURL());
             }
         }
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA isolated");
-        }
+        sql("CREATE SCHEMA isolated");
         try (URLClassLoader loader = new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getPlatformClassLoader())) {
             assertThatThrownBy(() -> loader.loadClass("org.apache.flink.util.function.BiConsumerWithException"))
                     .isInstanceOf(ClassNotFoundException.class);
+            assertThatThrownBy(() -> loader.loadClass("org.slf4j.LoggerFactory")).isInstanceOf(ClassNotFoundException.class);
             Method run = loader.loadClass(ApplySchema.class.getName())
                     .getMethod("run", String[].class, PrintStream.class, PrintStream.class);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -204,20 +393,8 @@ class ApplySchemaTest {
                     "--jdbc-user", pg.user(), "--jdbc-password-file", passwordFile.toString()},
                     new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(out, true, StandardCharsets.UTF_8));
             assertThat(code).as(out.toString(StandardCharsets.UTF_8)).isEqualTo(0);
-            assertThat(out.toString(StandardCharsets.UTF_8)).contains("schema applied: 6 created");
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("schema migrated to version 1: 1 migration applied");
         }
-    }
-
-    @Test
-    void splitsTheScriptIntoStatementsWithoutComments() throws Exception {
-        List<String> statements = ApplySchema.statements(ApplySchema.schemaScript());
-        assertThat(statements).allSatisfy(s -> assertThat(s).doesNotStartWith("--"));
-        assertThat(statements.stream().filter(s -> s.startsWith("CREATE TABLE"))).hasSize(2);
-        assertThat(statements.stream().filter(s -> s.startsWith("CREATE INDEX"))).hasSize(4);
-        assertThat(ApplySchema.statements("SELECT 'a;b'; -- c;d\nSELECT \"x;y\" ;;"))
-                .containsExactly("SELECT 'a;b'", "SELECT \"x;y\"");
-        assertThat(ApplySchema.statements("COMMENT ON TABLE t IS 'it''s; fine';"))
-                .containsExactly("COMMENT ON TABLE t IS 'it''s; fine'");
     }
 
     static List<String> primaryKey(Statement s, String schema, String table) throws SQLException {
@@ -232,17 +409,37 @@ class ApplySchemaTest {
                 + "'::regclass AND attname = '" + column + "'").get(0);
     }
 
-    /** Tables, columns, indexes and comments of a schema, as text. */
+    /** The job's tables, columns, indexes and comments in a schema, as text (the history table left out). */
     static String describe(String schema) throws SQLException {
         try (Connection c = pg.connect(); Statement s = c.createStatement()) {
             List<String> all = new ArrayList<>();
             all.addAll(rows(s, "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable"
-                    + " FROM information_schema.columns WHERE table_schema = '" + schema + "' ORDER BY 1"));
-            all.addAll(rows(s, "SELECT indexdef FROM pg_indexes WHERE schemaname = '" + schema + "' ORDER BY 1"));
-            all.addAll(rows(s, "SELECT c.relname || '.' || a.attname || ': ' || col_description(c.oid, a.attnum)"
+                    + " || ' ' || coalesce(column_default, '') || ' ' || coalesce(generation_expression, '')"
+                    + " FROM information_schema.columns WHERE table_schema = '" + schema + "'"
+                    + " AND table_name LIKE 'pql\\_%' ORDER BY 1"));
+            all.addAll(rows(s, "SELECT indexdef FROM pg_indexes WHERE schemaname = '" + schema + "'"
+                    + " AND tablename LIKE 'pql\\_%' ORDER BY 1"));
+            all.addAll(rows(s, "SELECT c.relname || '.' || a.attname || ': ' || coalesce(col_description(c.oid, a.attnum), '-')"
                     + " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid JOIN pg_namespace n ON n.oid = c.relnamespace"
-                    + " WHERE n.nspname = '" + schema + "' AND a.attnum > 0 ORDER BY 1"));
+                    + " WHERE n.nspname = '" + schema + "' AND c.relname LIKE 'pql\\_%' AND a.attnum > 0 ORDER BY 1"));
+            all.addAll(rows(s, "SELECT c.relname || ': ' || coalesce(obj_description(c.oid, 'pg_class'), '-')"
+                    + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    + " WHERE n.nspname = '" + schema + "' AND c.relname LIKE 'pql\\_%' ORDER BY 1"));
             return String.join("\n", all);
+        }
+    }
+
+    /** The schema history: version|description|type|script|installed_by|success per row, in order. */
+    static List<String> history(String schema) throws SQLException {
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            return rows(s, "SELECT concat_ws('|', version, description, type, script, installed_by, success::text)"
+                    + " FROM " + schema + "." + ApplySchema.HISTORY_TABLE + " ORDER BY installed_rank");
+        }
+    }
+
+    static List<String> tables(String schema) throws SQLException {
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            return rows(s, "SELECT table_name FROM information_schema.tables WHERE table_schema = '" + schema + "'");
         }
     }
 

@@ -26,11 +26,12 @@ class EmbeddedPostgresTest {
             assertThat(pg.jdbcUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:" + pg.port() + "/demo");
             try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), "postgres", "demo-pw");
                     Statement s = c.createStatement()) {
-                assertThat(one(s, "SHOW server_version")).startsWith("14.");
+                assertThat(one(s, "SHOW server_version")).startsWith("18.");
                 assertThat(one(s, "SHOW server_encoding")).isEqualTo("UTF8");
                 s.execute("CREATE TABLE kept (v TEXT)");
                 s.execute("INSERT INTO kept VALUES ('before the outage')");
             }
+            assertServerIsNotRoot(pg);
             assertThatThrownBy(() -> DriverManager.getConnection(pg.jdbcUrl(), "postgres", "wrong"))
                     .isInstanceOf(SQLException.class).hasMessageContaining("password authentication failed");
 
@@ -45,6 +46,29 @@ class EmbeddedPostgresTest {
             }
         }
         assertThat(Files.exists(instanceDir)).as("instance directory deleted").isFalse();
+    }
+
+    /**
+     * PostgreSQL refuses to run as root: when the JVM is root (CI containers, this machine), the
+     * server must run as {@code nobody}. Reads the real uid of the backend serving this session
+     * from {@code /proc} (the server runs on this machine).
+     */
+    static void assertServerIsNotRoot(EmbeddedPostgres pg) throws Exception {
+        long pid;
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            pid = Long.parseLong(one(s, "SELECT pg_backend_pid()"));
+            Path status = Path.of("/proc", Long.toString(pid), "status");
+            String uidLine = Files.readAllLines(status).stream().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
+            long uid = Long.parseLong(uidLine.split("\\s+")[1]);
+            Object jvmUid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            if (Integer.valueOf(0).equals(jvmUid)) {
+                long nobody = Files.readAllLines(Path.of("/etc/passwd")).stream().filter(l -> l.startsWith("nobody:"))
+                        .map(l -> Long.parseLong(l.split(":")[2])).findFirst().orElse(65534L);
+                assertThat(uid).as("server backend uid (the JVM is root)").isEqualTo(nobody);
+            } else {
+                assertThat(uid).as("server backend uid").isEqualTo(((Number) jvmUid).longValue());
+            }
+        }
     }
 
     static String one(Statement s, String sql) throws SQLException {

@@ -18,6 +18,7 @@ import io.pqlscore.sinks.OutputJson;
 import io.pqlscore.testing.EmbeddedPostgres;
 import io.pqlscore.testing.ExpectedTransition;
 import io.pqlscore.testing.PqlTables;
+import io.pqlscore.testing.Schemas;
 import io.pqlscore.testing.Shared;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole job (file source, parallelism 2) writing to a real PostgreSQL 14 through
+ * The whole job (file source, parallelism 2) writing to a real PostgreSQL 18 through
  * {@link JdbcSinks}, on conformance case 11-generated: the tables hold exactly the expected
  * transitions with every SPEC 5 field as the other outputs show it, the latest score of every
  * entity, and a second run into the same tables changes nothing. Plus the upsert's {@code as_of}
@@ -211,6 +212,23 @@ class JdbcSinksTest {
             assertThat(count(s, "pql_current_scores", "kind = 'pql'")).isPositive();
         }
         assertThat(producedScores.size()).as("many evaluations per entity, one row each").isGreaterThan(actual.size());
+    }
+
+    /**
+     * The tables hold the SPEC 5 fields as columns (routing flattened): every row, read back in the
+     * JSON shape, matches the published schemas (schemas/transition.schema.json,
+     * schemas/current-score.schema.json).
+     */
+    @Test
+    void everyRowReadBackMatchesThePublishedSchemas() throws Exception {
+        Map<String, ObjectNode> transitions = transitionRows();
+        assertThat(transitions).hasSize(378);
+        for (ObjectNode row : transitions.values()) {
+            Schemas.assertValid(Schemas.TRANSITION, JsonValues.toJson(row), "pql_transitions row");
+        }
+        Map<String, String> scores = new PqlTables(pg).scoreRows(account -> false, new TreeMap<>());
+        assertThat(scores).isNotEmpty();
+        scores.forEach((entity, row) -> Schemas.assertValid(Schemas.CURRENT_SCORE, row, "pql_current_scores row of " + entity));
     }
 
     @Test

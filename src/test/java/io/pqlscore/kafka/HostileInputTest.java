@@ -12,6 +12,7 @@ import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.testing.EmbeddedKafka;
 import io.pqlscore.testing.HostileRecords;
 import io.pqlscore.testing.HostileRecords.Hostile;
+import io.pqlscore.testing.Schemas;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,7 +55,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *       every rejected hostile one), keyed by and carrying its Kafka coordinates, with the expected
  *       reason and its payload: the whole record, or for the ones that do not fit (over the record
  *       limit, or grown past Kafka's 1 MiB by JSON escaping and base64) its beginning, flagged
- *       {@code payload_truncated} with the record's real size; no dead letter is over 1 MiB.
+ *       {@code payload_truncated} with the record's real size; no dead letter is over 1 MiB;
+ *   <li>every transition and dead letter on the topics matches its published schema
+ *       ({@code schemas/transition.schema.json}, {@code schemas/dead-letter.schema.json}).
  * </ul>
  */
 class HostileInputTest {
@@ -122,6 +125,9 @@ class HostileInputTest {
             List<EmbeddedKafka.Record> transitions =
                     kafka.consumeCommitted(TRANSITIONS, generated.expected.size(), Duration.ofSeconds(30));
             generated.assertTransitions(transitions);
+            for (EmbeddedKafka.Record r : transitions) {
+                Schemas.assertValid(Schemas.TRANSITION, new String(r.value(), StandardCharsets.UTF_8), "transition on Kafka");
+            }
 
             // dead letters: one per rejected record, with its reason, coordinates and payload
             Map<String, Integer> expectedByCoordinates = new HashMap<>();
@@ -142,6 +148,9 @@ class HostileInputTest {
                 largest = Math.max(largest, r.value().length);
                 JsonNode v = JsonValues.MAPPER.readTree(r.value());
                 String coordinates = v.get("source").asText() + "|" + v.get("partition").asInt() + "|" + v.get("offset").asLong();
+                for (String p : Schemas.problems(Schemas.DEAD_LETTER, v)) {
+                    problems.add("dead letter of " + coordinates + " against schemas/dead-letter.schema.json: " + p);
+                }
                 if (!coordinates.equals(r.keyText())) {
                     problems.add("key " + r.keyText() + " of the dead letter of " + coordinates);
                 }

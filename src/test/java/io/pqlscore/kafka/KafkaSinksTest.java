@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pqlscore.events.DeadLetter;
+import io.pqlscore.events.EventParser;
+import io.pqlscore.events.RejectReason;
+import io.pqlscore.events.SourcePosition;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.ops.Connectors;
 import io.pqlscore.ops.JobOptions;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.scoring.Transition;
+import io.pqlscore.testing.Schemas;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -83,5 +88,31 @@ class KafkaSinksTest {
         t.accountId = account;
         t.userId = user;
         return t;
+    }
+
+    /**
+     * A dead letter too big for a Kafka message is cut to fit (payload_truncated, record_bytes),
+     * and what goes to the topic still matches schemas/dead-letter.schema.json, whether it fitted
+     * as it was, was cut, or had bytes that are not UTF-8 (its base64 copy cut with it).
+     */
+    @Test
+    void deadLettersCutToFitAKafkaMessageStillMatchTheirSchema() throws Exception {
+        byte[] big = ("{\"type\":\"track\",\"event\":\"" + "\u00e9".repeat(20_000) + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] notUtf8 = new byte[30_000];
+        java.util.Arrays.fill(notUtf8, (byte) 0xff);
+        List<DeadLetter> letters = List.of(
+                EventParser.deadLetter(RejectReason.BAD_TYPE, "small", "{}".getBytes(StandardCharsets.UTF_8),
+                        new SourcePosition("usage-events", 0, 1L)),
+                EventParser.deadLetter(RejectReason.BAD_FIELD, "big", big, new SourcePosition("usage-events", 3, 42L)),
+                EventParser.deadLetter(RejectReason.BAD_JSON, "not UTF-8", notUtf8, new SourcePosition("usage-events", 1, 7L)));
+        int cut = 0;
+        for (DeadLetter d : letters) {
+            byte[] key = KafkaSinks.coordinatesKey(d).getBytes(StandardCharsets.UTF_8);
+            String value = new String(KafkaSinks.fit(d, key.length, 8192), StandardCharsets.UTF_8);
+            assertThat(key.length + value.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(8192);
+            Schemas.assertValid(Schemas.DEAD_LETTER, value, "dead letter on Kafka");
+            cut += value.contains("\"payload_truncated\":true") ? 1 : 0;
+        }
+        assertThat(cut).isEqualTo(2);
     }
 }

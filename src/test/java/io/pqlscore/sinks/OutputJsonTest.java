@@ -12,6 +12,7 @@ import io.pqlscore.events.SourcePosition;
 import io.pqlscore.scoring.CurrentScore;
 import io.pqlscore.scoring.TopSignal;
 import io.pqlscore.scoring.Transition;
+import io.pqlscore.testing.Schemas;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -322,5 +323,73 @@ class OutputJsonTest {
         assertThat(n.get("partition").intValue()).isEqualTo(11);
         assertThat(n.get("offset").longValue()).isEqualTo(9_000_000_000L);
         assertThat(n.has("payload_base64")).isFalse();
+    }
+
+    /** Every shape these tests build, as OutputJson writes it, passes its published schema (schemas/). */
+    @Test
+    void everyShapeValidatesAgainstItsPublishedSchema() {
+        List<Transition> transitions = new ArrayList<>();
+        transitions.add(userUp());
+        transitions.add(accountDown());
+        Transition ninetyMinutes = userUp();
+        ninetyMinutes.slaMs = 90 * 60_000L;
+        transitions.add(ninetyMinutes);
+        Transition twoDays = userUp();
+        twoDays.slaMs = 2 * 24 * HOUR;
+        transitions.add(twoDays);
+        Transition halfASecond = userUp();
+        halfASecond.slaMs = 500;
+        transitions.add(halfASecond);
+        Transition noSla = userUp();
+        noSla.tierFrom = "none";
+        noSla.tierTo = "engaged";
+        noSla.route = "self_serve";
+        noSla.slaMs = 0;
+        transitions.add(noSla);
+        Transition noActiveUsers = accountDown();
+        noActiveUsers.activeUsers7d = 0;
+        transitions.add(noActiveUsers);
+        for (Transition t : transitions) {
+            Schemas.assertValid(Schemas.TRANSITION, OutputJson.text(OutputJson.transition(t)), "transition");
+        }
+
+        CurrentScore s = new CurrentScore();
+        s.kind = "pql";
+        s.accountId = "acme";
+        s.userId = "u1";
+        s.tier = "hot";
+        s.score = 71.005;
+        s.asOf = T0 + 1;
+        s.modelId = "simple";
+        s.modelVersion = "1";
+        s.breakdownCategories = new String[] {"main", "fit"};
+        s.breakdownPoints = new double[] {51.005, 20};
+        Schemas.assertValid(Schemas.CURRENT_SCORE, OutputJson.text(OutputJson.currentScore(s)), "current score");
+        s.kind = "pqa";
+        s.userId = null;
+        s.tier = "none";
+        s.forgotten = true;
+        Schemas.assertValid(Schemas.CURRENT_SCORE, OutputJson.text(OutputJson.currentScore(s)), "forgotten account");
+
+        List<DeadLetter> deadLetters = new ArrayList<>();
+        deadLetters.add(EventParser.deadLetter(RejectReason.BAD_TYPE, "type \"Track\" is not one of ...",
+                "{\"type\":\"Track\"}".getBytes(StandardCharsets.UTF_8), new SourcePosition("usage-events", 2, 1234L)));
+        deadLetters.add(EventParser.deadLetter(RejectReason.BAD_JSON, "invalid UTF-8",
+                new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xff, '"', '}'}, new SourcePosition("f.jsonl", 0, 7L)));
+        deadLetters.add(new DeadLetter(RejectReason.LATE, "late", "{}", null, new SourcePosition("t", 11, 9_000_000_000L)));
+        DeadLetter tooLarge = EventParser.deadLetter(RejectReason.TOO_LARGE, "too large",
+                "{\"a\":".getBytes(StandardCharsets.UTF_8), new SourcePosition("usage-events", 0, 5L));
+        tooLarge.truncated = true;
+        tooLarge.recordBytes = 2_000_000;
+        deadLetters.add(tooLarge);
+        DeadLetter sizeUnknown = EventParser.deadLetter(RejectReason.TOO_LARGE, "too large",
+                "{\"a\":".getBytes(StandardCharsets.UTF_8), new SourcePosition("file:/data/e.jsonl", 0, 9L));
+        sizeUnknown.truncated = true;
+        deadLetters.add(sizeUnknown);
+        deadLetters.add(new DeadLetter(RejectReason.LATE, "late after the shuffle: messageId m1", null, null,
+                new SourcePosition("account:acme", -1, T0)));
+        for (DeadLetter d : deadLetters) {
+            Schemas.assertValid(Schemas.DEAD_LETTER, OutputJson.text(OutputJson.deadLetter(d)), "dead letter " + d);
+        }
     }
 }

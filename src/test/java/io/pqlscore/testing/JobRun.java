@@ -7,6 +7,7 @@ import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringStreams;
 import io.pqlscore.scoring.CurrentScore;
 import io.pqlscore.scoring.Transition;
+import io.pqlscore.sinks.ScoringSinks;
 import io.pqlscore.sources.FileEventSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,10 +22,15 @@ public final class JobRun {
     public final List<DeadLetter> deadLetters = new ArrayList<>();
 
     public static JobRun run(ScoringModel model, Path events, int parallelism) throws Exception {
+        return run(model, events, parallelism, null);
+    }
+
+    /** As {@link #run(ScoringModel, Path, int)}, with the job's own sinks attached too (e.g. JsonLinesSinks). */
+    public static JobRun run(ScoringModel model, Path events, int parallelism, ScoringSinks sinks) throws Exception {
         JobOptions options = JobOptions.parse("--input", events.toString(), "--parallelism", Integer.toString(parallelism));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         ScoringStreams streams = new ScoringPipeline(options, model,
-                new FileEventSource(options.inputs, null), null).build(env);
+                new FileEventSource(options.inputs, null), sinks).build(env);
         CloseableIterator<Transition> t = streams.transitions.collectAsync();
         CloseableIterator<CurrentScore> s = streams.scores.collectAsync();
         CloseableIterator<DeadLetter> d = streams.deadLetters.collectAsync();
