@@ -21,8 +21,6 @@ public class UserIdentity {
     public boolean traitsKept;
     /** Event time of the latest record of this user that identity resolution read. */
     public long lastReadAt = Long.MIN_VALUE;
-    /** The operator's pending wake-up for forgetting (event time), or {@code Long.MAX_VALUE}. */
-    public long wakeAt = Long.MAX_VALUE;
 
     public UserIdentity() {}
 

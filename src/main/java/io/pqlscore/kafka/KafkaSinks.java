@@ -62,6 +62,11 @@ public final class KafkaSinks implements ScoringSinks {
     }
 
     @Override
+    public boolean takesCurrentScores() {
+        return false;
+    }
+
+    @Override
     public void attach(ScoringStreams streams) {
         if (options.transitionsTopic != null) {
             streams.transitions

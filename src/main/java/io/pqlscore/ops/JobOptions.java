@@ -32,7 +32,10 @@ public final class JobOptions implements Serializable {
     /** Event times more than this after the wall clock are bad_timestamp; null: no bound. */
     public Duration maxFuture;
     public Duration idleTimeout = Duration.ofSeconds(30);
-    public Duration dedupePurgeGranularity = Duration.ofMinutes(1);
+    /** Records waiting for the watermark kept on the heap per operator subtask; beyond, they spill to keyed state. */
+    public int bufferHeapRecords = 200_000;
+    /** Accounts kept decoded per subtask of the account stage between state reads and writes. */
+    public int stateCacheAccounts = 20_000;
     public boolean local;
     public String flinkConf = "flink-conf";
     public String jobName = "pql-scoring";
@@ -118,9 +121,12 @@ public final class JobOptions implements Serializable {
                 (o, v) -> o.topSignals = positive("top-signals", v));
         spec("idle-timeout", "DURATION", "a source split without records this long stops holding back the watermark (default 30s)",
                 (o, v) -> o.idleTimeout = duration(v));
-        spec("dedupe-purge-granularity", "DURATION",
-                "kept messageIds are purged on the first multiple of this after their dedupe window (default 1m)",
-                (o, v) -> o.dedupePurgeGranularity = duration(v));
+        spec("buffer-heap-records", "N",
+                "records waiting for the watermark held on the heap per subtask of the account and identity stages; beyond this they spill to RocksDB until due (default 200000)",
+                (o, v) -> o.bufferHeapRecords = positive("buffer-heap-records", v));
+        spec("state-cache-accounts", "N",
+                "accounts kept decoded per account-stage subtask between state reads and writes, written back before each checkpoint (default 20000)",
+                (o, v) -> o.stateCacheAccounts = positive("state-cache-accounts", v));
         spec("local", null, "run on an embedded MiniCluster configured from --flink-conf", (o, v) -> o.local = true);
         spec("flink-conf", "DIR", "directory holding Flink's config.yaml for --local (default flink-conf)", (o, v) -> o.flinkConf = v);
         spec("job-name", "NAME", "the Flink job name (default pql-scoring)", (o, v) -> o.jobName = v);

@@ -68,6 +68,13 @@ public final class Metrics {
     public static final String IDENTITY_NO_ACCOUNT = "identity_no_account";
     /** {@code AccountScorer}: wall clock minus the current watermark, in ms. */
     public static final String SCORING_LAG_MS = "scoring_lag_ms";
+    /**
+     * The ordered operators (account stage, identity stage): records waiting for the watermark on
+     * the heap, per subtask.
+     */
+    public static final String BUFFERED_RECORDS = "buffered_records";
+    /** The ordered operators: waiting records spilled to keyed state beyond the heap budget, per subtask. */
+    public static final String SPILLED_RECORDS = "spilled_records";
     /** {@code TierCensus}: entities currently in a tier, by labels {@link #KIND} and {@link #TIER}. */
     public static final String ENTITIES = "entities";
 
@@ -127,6 +134,8 @@ public final class Metrics {
             new Def(PATTERN_KEYS_EXPIRED, Type.COUNTER, List.of()),
             new Def(SCORING_LAG_MS, Type.GAUGE, List.of()),
             new Def(ENTITIES, Type.GAUGE, List.of(KIND, TIER)),
+            new Def(BUFFERED_RECORDS, Type.GAUGE, List.of()),
+            new Def(SPILLED_RECORDS, Type.GAUGE, List.of()),
             new Def(IDENTITY_RESOLVED, Type.COUNTER, List.of()),
             new Def(IDENTITY_MEMBERSHIPS, Type.COUNTER, List.of()),
             new Def(IDENTITY_NO_ACCOUNT, Type.COUNTER, List.of()));

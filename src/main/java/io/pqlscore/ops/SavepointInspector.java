@@ -5,10 +5,12 @@ import io.pqlscore.events.Timestamps;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.pipeline.ScoringTopology;
-import io.pqlscore.scoring.AccountState;
+import io.pqlscore.scoring.AccountEntry;
+import io.pqlscore.scoring.AccountOperator;
+import io.pqlscore.scoring.EntityCodec;
 import io.pqlscore.scoring.EntityState;
-import io.pqlscore.scoring.StoredEntities;
 import io.pqlscore.scoring.ScoreEngine;
+import io.pqlscore.scoring.SignalLayouts;
 import io.pqlscore.sinks.OutputJson;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -85,8 +87,8 @@ public final class SavepointInspector {
             + "                   savepoints and incremental checkpoints)";
 
     /** The scorer's state names, as {@code scoring.AccountScorer} registers them. */
-    static final String ACCOUNT_STATE = "account";
-    static final String USERS_STATE = "users";
+    static final String ACCOUNT_STATE = AccountOperator.ACCOUNT_STATE;
+    static final String USERS_STATE = AccountOperator.USERS_STATE;
 
     private SavepointInspector() {}
 
@@ -215,8 +217,16 @@ public final class SavepointInspector {
         StateBackend backend = "rocksdb".equals(o.stateBackend) ? new EmbeddedRocksDBStateBackend() : new HashMapStateBackend();
         SavepointReader savepoint = SavepointReader.read(env, uri(o.savepoint), backend);
         ScoreEngine engine = new ScoreEngine(model);
-        DataStream<String> lines = savepoint.readKeyedState(OperatorIdentifier.forUid(ScoringTopology.UID_SCORER),
-                new EntityReader(engine, o.asOf), Types.STRING, Types.STRING)
+        // the signal layouts the state was written in (union state: every subtask wrote all of them)
+        List<SignalLayouts.Entry> layouts = new ArrayList<>();
+        try (CloseableIterator<SignalLayouts.Entry> it = savepoint.readUnionState(
+                OperatorIdentifier.forUid(ScoringTopology.UID_ACCOUNTS), AccountOperator.LAYOUTS_STATE,
+                TypeInformation.of(SignalLayouts.Entry.class))
+                .executeAndCollect("savepoint inspector: signal layouts")) {
+            it.forEachRemaining(layouts::add);
+        }
+        DataStream<String> lines = savepoint.readKeyedState(OperatorIdentifier.forUid(ScoringTopology.UID_ACCOUNTS),
+                new EntityReader(engine, o.asOf, layouts), Types.STRING, Types.STRING)
                 .filter(line -> !line.equals(EntityReader.NOTHING)).name("entities");
         long accounts = 0;
         long users = 0;
@@ -266,31 +276,39 @@ public final class SavepointInspector {
 
         private final ScoreEngine engine;
         private final Long asOf;
-        private transient ValueState<AccountState> account;
-        private transient MapState<String, EntityState> users;
+        private final List<SignalLayouts.Entry> layouts;
+        private transient ValueState<byte[]> account;
+        private transient MapState<String, byte[]> users;
+        private transient EntityCodec codec;
         /**
          * Accounts already written by this subtask. The reader visits each key once per state it
          * has (account, users); the heap backend hides the repeats, RocksDB does not.
          */
         private transient Set<String> seen;
 
-        EntityReader(ScoreEngine engine, Long asOf) {
+        EntityReader(ScoreEngine engine, Long asOf, List<SignalLayouts.Entry> layouts) {
             this.engine = engine;
             this.asOf = asOf;
+            this.layouts = new ArrayList<>(layouts);
         }
 
         @Override
         public void open(OpenContext openContext) {
             account = getRuntimeContext().getState(new ValueStateDescriptor<>(ACCOUNT_STATE,
-                    TypeInformation.of(AccountState.class)));
-            users = getRuntimeContext().getMapState(new MapStateDescriptor<>(USERS_STATE, Types.STRING,
-                    TypeInformation.of(EntityState.class)));
+                    org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer.INSTANCE));
+            users = getRuntimeContext().getMapState(new MapStateDescriptor<>(USERS_STATE,
+                    org.apache.flink.api.common.typeutils.base.StringSerializer.INSTANCE,
+                    org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer.INSTANCE));
+            SignalLayouts known = new SignalLayouts(engine.model());
+            known.addAll(layouts);
+            codec = new EntityCodec(engine.model(), known);
             seen = new HashSet<>();
         }
 
         @Override
         public void readKey(String accountId, Context ctx, Collector<String> out) throws Exception {
-            AccountState a = StoredEntities.accountFromStorage(account.value());
+            AccountEntry entry = codec.decodeAccount(accountId, account.value());
+            io.pqlscore.scoring.AccountState a = entry.account();
             if (a == null || !seen.add(accountId)) {
                 // no entity yet (only records waiting for their instant), or written already. Never
                 // emit nothing for a key: the State Processor API (2.2) then hands its source a null
@@ -298,17 +316,13 @@ public final class SavepointInspector {
                 out.collect(NOTHING);
                 return;
             }
-            // users may borrow the account's ids as stored: read them before describe() re-lays it out
-            String[] accountIds = a.entity.signalIds;
-            int accountLayout = a.entity.layout;
             out.collect(line(accountId, a, a.entity, null));
-            for (Map.Entry<String, EntityState> u : users.entries()) {
-                EntityState user = StoredEntities.userFromStorage(u.getValue(), accountIds, accountLayout);
-                out.collect(line(accountId, a, user, u.getKey()));
+            for (Map.Entry<String, byte[]> u : users.entries()) {
+                out.collect(line(accountId, a, codec.decodeUser(u.getValue()), u.getKey()));
             }
         }
 
-        private String line(String accountId, AccountState a, EntityState e, String userId) {
+        private String line(String accountId, io.pqlscore.scoring.AccountState a, EntityState e, String userId) {
             long lastEval = e.lastEvalAt != Long.MIN_VALUE ? e.lastEvalAt : e.lastRecordAt;
             long at = asOf == null ? lastEval : Math.max(asOf, lastEval);
             ObjectNode n = OutputJson.currentScore(engine.describe(accountId, a, e, userId, at));

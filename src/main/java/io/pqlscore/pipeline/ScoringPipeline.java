@@ -50,7 +50,11 @@ public final class ScoringPipeline {
         if (signalPointsInScores) {
             engine.withSignalPointsInScores();
         }
-        ScoringStreams streams = ScoringTopology.defineWorkflow(records, engine, options.dedupePurgeGranularity);
+        if (sinks != null && !sinks.takesCurrentScores()) {
+            engine.withoutCurrentScores();
+        }
+        ScoringStreams streams = ScoringTopology.defineWorkflow(records, engine,
+                new ScoringTopology.Tuning(options.bufferHeapRecords, options.stateCacheAccounts));
         if (sinks != null) {
             sinks.attach(streams);
         }

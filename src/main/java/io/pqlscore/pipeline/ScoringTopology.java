@@ -1,22 +1,15 @@
 package io.pqlscore.pipeline;
 
 import io.pqlscore.events.DeadLetter;
-import io.pqlscore.events.EventSequencer;
 import io.pqlscore.events.IdentityInput;
-import io.pqlscore.events.SequencerOperator;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.RecordRouter;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.identity.IdentityOperator;
-import io.pqlscore.identity.IdentityResolution;
 import io.pqlscore.identity.IdentityResolver;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.LateCounter;
 import io.pqlscore.ops.TierCensus;
-import io.pqlscore.patterns.PatternSignals;
-import io.pqlscore.scoring.AccountScorer;
-import io.pqlscore.scoring.ScorerInput;
-import io.pqlscore.scoring.SignalFiring;
+import io.pqlscore.scoring.AccountOperator;
 import io.pqlscore.scoring.ScoreEngine;
 import io.pqlscore.scoring.Transition;
 import java.time.Duration;
@@ -28,36 +21,44 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
- * Wires the scoring operators between any source of parsed records and any sinks:
+ * Wires the scoring operators between any source of parsed records and any sinks: one keyed pass
+ * per account, and in front of it, for the records that need it, a small identity stage:
  *
  * <pre>
- *               ┌─keyBy(user)─▶ IdentityResolution ─┐ (records without an account id, identify/group naming a user: SPEC 8)
- *               │                                   ▼
- * records ─▶ RecordRouter ─────────────────────── union ─keyBy(account)─▶ EventSequencer ─┬──────────────────────────────┬─keyBy(account)─▶ AccountScorer ─▶ transitions ─┬─▶ sinks
- *               │ dead letters                  │ late       └─▶ CEP per sequence/usage ──▶ ┘   (firings)          │                        └─▶ TierCensus
- *               │                          LateCounter            signal and scope                                 └─▶ current scores
- *               └───────────────────────────────┴──▶ dead letters
+ *               ┌─keyBy(user)─▶ IdentityOperator ─┐  (records without an account id, identify/group naming a user: SPEC 8)
+ *               │                                 ▼
+ * records ─▶ RecordRouter ──────────────────── union ─keyBy(account)─▶ AccountOperator ─▶ transitions ─┬─▶ sinks
+ *               │ dead letters                   │ missing_account          │ current scores, late       └─▶ TierCensus
+ *               └────────────────────────────────┴──────────────────────────┴──▶ dead letters / scores
  * </pre>
  *
- * The late records the sequencer's guard finds pass a {@link LateCounter} on their way to the dead
- * letters, and every job has the {@link TierCensus} (entities per tier, a sink of one subtask that
- * only keeps counts for its gauges) on the transitions, whatever other sinks are attached.
+ * The {@link AccountOperator} holds each record once until the watermark passes it, then
+ * deduplicates it, runs it through the account's and user's Flink CEP patterns and scores it, in
+ * SPEC 3 order with the evaluation ticks and retention. Every job has the {@link TierCensus}
+ * (entities per tier, a sink of one subtask that only keeps counts for its gauges) on the
+ * transitions, whatever other sinks are attached.
  *
- * Every operator has a fixed uid: they name the state in savepoints, so they never change.
+ * Every operator has a fixed uid: they name the state in savepoints, so they never change. The
+ * account stage's uid is new with its state layout ({@value #UID_ACCOUNTS}); a savepoint of the
+ * earlier layout (uids {@code event-sequencer}, {@code account-scorer}, {@code pattern-*}) is
+ * converted by {@code io.pqlscore.ops.MigrateSavepoint} (docs/SAVEPOINTS.md).
  */
 public final class ScoringTopology {
     public static final String UID_ROUTER = "record-router";
     public static final String UID_IDENTITY = "identity-resolver";
-    public static final String UID_SEQUENCER = "event-sequencer";
-    public static final String UID_SCORER = "account-scorer";
-    public static final String UID_SCORER_RECORDS = "scorer-input-records";
-    public static final String UID_SCORER_FIRINGS = "scorer-input-firings";
-    public static final String UID_LATE_AFTER_SHUFFLE_COUNT = "late-after-shuffle-count";
+    public static final String UID_ACCOUNTS = "account-stage";
     public static final String UID_TIER_CENSUS = TierCensus.UID;
+    /** The account stage's name in the job graph (the benchmark and the metrics docs find it by it). */
+    public static final String ACCOUNTS_NAME = "score accounts and users";
 
     private static final KeySelector<UsageEvent, String> BY_ACCOUNT = e -> e.accountId;
 
     private ScoringTopology() {}
+
+    /** The operators' tuning: how many waiting records each holds on the heap, how many accounts the cache. */
+    public record Tuning(int bufferHeapRecords, int stateCacheAccounts) {
+        public static final Tuning DEFAULT = new Tuning(200_000, 20_000);
+    }
 
     /** How records are watermarked at the source, per split or partition (SPEC 3, 7). */
     public static WatermarkStrategy<ParsedRecord> watermarks(ScoringModel model, Duration idleTimeout) {
@@ -68,8 +69,7 @@ public final class ScoringTopology {
     }
 
     /** The scoring workflow: parsed, watermarked records in; transitions, scores, dead letters out. */
-    public static ScoringStreams defineWorkflow(DataStream<ParsedRecord> records, ScoreEngine engine,
-            Duration dedupePurgeGranularity) {
+    public static ScoringStreams defineWorkflow(DataStream<ParsedRecord> records, ScoreEngine engine, Tuning tuning) {
         ScoringModel model = engine.model();
         SingleOutputStreamOperator<UsageEvent> events = records
                 .process(new RecordRouter())
@@ -81,39 +81,23 @@ public final class ScoringTopology {
         SingleOutputStreamOperator<UsageEvent> resolved = events.getSideOutput(RecordRouter.TO_RESOLVE)
                 .keyBy(IdentityInput::userId, Types.STRING)
                 .transform("resolve identity", TypeInformation.of(UsageEvent.class),
-                        new IdentityOperator(new IdentityResolution(new IdentityResolver(model.time().retentionMs()))))
+                        new IdentityOperator(new IdentityResolver(model.time().retentionMs()), tuning.bufferHeapRecords()))
                 .uid(UID_IDENTITY);
-        rejected = rejected.union(resolved.getSideOutput(IdentityResolution.DEAD_LETTERS));
+        rejected = rejected.union(resolved.getSideOutput(IdentityOperator.DEAD_LETTERS));
 
-        SingleOutputStreamOperator<UsageEvent> ordered = events.union(resolved)
+        SingleOutputStreamOperator<Transition> transitions = events.union(resolved)
                 .keyBy(BY_ACCOUNT, Types.STRING)
-                .transform("order by event time and deduplicate", TypeInformation.of(UsageEvent.class),
-                        new SequencerOperator(new EventSequencer(model.time().dedupeWindowMs(),
-                                dedupePurgeGranularity.toMillis())))
-                .uid(UID_SEQUENCER);
-        DataStream<DeadLetter> lateAfterShuffle = ordered.getSideOutput(EventSequencer.LATE)
-                .map(new LateCounter()).returns(DeadLetter.class)
-                .uid(UID_LATE_AFTER_SHUFFLE_COUNT).name("count late after shuffle");
-
-        DataStream<ScorerInput> toScore = ordered.map(ScorerInput::of).returns(ScorerInput.class)
-                .uid(UID_SCORER_RECORDS).name("records to score");
-        DataStream<SignalFiring> firings = PatternSignals.detect(ordered, model);
-        if (firings != null) {
-            toScore = toScore.union(firings.map(ScorerInput::of).returns(ScorerInput.class)
-                    .uid(UID_SCORER_FIRINGS).name("pattern firings to score"));
-        }
-        SingleOutputStreamOperator<Transition> transitions = toScore
-                .keyBy(ScorerInput::accountId, Types.STRING)
-                .process(new AccountScorer(engine))
-                .uid(UID_SCORER)
-                .name("score accounts and users");
+                .transform(ACCOUNTS_NAME, TypeInformation.of(Transition.class),
+                        new AccountOperator(engine, model.time().dedupeWindowMs(), tuning.bufferHeapRecords(),
+                                tuning.stateCacheAccounts()))
+                .uid(UID_ACCOUNTS);
 
         transitions.sinkTo(new TierCensus(model))
                 .uid(UID_TIER_CENSUS)
                 .name(TierCensus.NAME)
                 .setParallelism(1);
 
-        return new ScoringStreams(transitions, transitions.getSideOutput(AccountScorer.CURRENT_SCORES),
-                rejected.union(lateAfterShuffle));
+        return new ScoringStreams(transitions, transitions.getSideOutput(AccountOperator.CURRENT_SCORES),
+                rejected.union(transitions.getSideOutput(AccountOperator.LATE)));
     }
 }

@@ -29,6 +29,12 @@ public class EntityState {
     /** The entity's own latest traits, limited to the keys the model reads (JSON text values). */
     public String[] traitKeys = new String[0];
     public String[] traitValues = new String[0];
+    /**
+     * The entity's Flink CEP pattern states by {@code PatternMachines.key}, or null when it has
+     * none. Transient: not part of the POJO form of earlier state layouts; {@link EntityCodec}
+     * writes it.
+     */
+    public transient java.util.Map<String, io.pqlscore.patterns.PatternState> patterns;
 
     public EntityState() {}
 }

@@ -56,6 +56,8 @@ public final class ScoreEngine implements Serializable {
     private final int layout;
     /** Backtests only ({@code io.pqlscore.backtest}): current scores also carry each signal's points. */
     private boolean signalPointsInScores;
+    /** Whether evaluations build current-score rows (off when no sink takes them). */
+    private boolean currentScores = true;
 
     /** Wall clock for {@code emitted_at}; serializable so the engine can travel in a job graph. */
     public interface WallClock extends Serializable {
@@ -112,6 +114,23 @@ public final class ScoreEngine implements Serializable {
         return this;
     }
 
+    /**
+     * No current-score rows: for a job whose sinks take only transitions (Kafka), so that no
+     * evaluation builds a row nobody reads. Transitions are unchanged.
+     */
+    public ScoreEngine withoutCurrentScores() {
+        this.currentScores = false;
+        return this;
+    }
+
+    public boolean currentScores() {
+        return currentScores;
+    }
+
+    public int signalCount() {
+        return signals.length;
+    }
+
     // ---------------------------------------------------------------- records
 
     /**
@@ -119,6 +138,26 @@ public final class ScoreEngine implements Serializable {
      * {@code firings} are the sequence/usage signals this record completed (may be empty).
      */
     public void apply(AccountStore store, UsageEvent e, List<SignalFiring> firings, ScoringOutput out) {
+        boolean[] accFiring = new boolean[signals.length];
+        boolean[] userFiring = new boolean[signals.length];
+        for (SignalFiring f : firings) {
+            if (f.userId == null) {
+                accFiring[f.signal] = true;
+            } else if (f.userId.equals(e.userId) && (e.isActivity() || e.isIdentify())) {
+                userFiring[f.signal] = true;
+            } else {
+                throw new IllegalArgumentException("firing " + f + " does not belong to record " + e);
+            }
+        }
+        apply(store, e, accFiring, userFiring, out);
+    }
+
+    /**
+     * Applies one record (SPEC 3) with the pattern signals it completed: {@code accFiring[i]} for
+     * the account's pattern of signal {@code i}, {@code userFiring[i]} for its user's (fresh arrays
+     * of the model's signal count: the engine adds its own usage firings to them).
+     */
+    public void apply(AccountStore store, UsageEvent e, boolean[] accFiring, boolean[] userFiring, ScoringOutput out) {
         final long t = e.timestamp;
         AccountState account = store.account();
         if (account == null) {
@@ -138,8 +177,6 @@ public final class ScoreEngine implements Serializable {
             user.lastRecordAt = t;
         }
 
-        boolean[] accFiring = new boolean[signals.length];
-        boolean[] userFiring = new boolean[signals.length];
         boolean hits = matchedByThisModel(e);
         if (e.isActivity()) {
             if (hits) {
@@ -169,15 +206,6 @@ public final class ScoreEngine implements Serializable {
 
         // pattern signals: a usage first reading is decided here, upward crossings come from CEP;
         // each signal fires at most once per entity per record, a sequence once per entity ever
-        for (SignalFiring f : firings) {
-            if (f.userId == null) {
-                accFiring[f.signal] = true;
-            } else if (user != null && f.userId.equals(userId)) {
-                userFiring[f.signal] = true;
-            } else {
-                throw new IllegalArgumentException("firing " + f + " does not belong to record " + e);
-            }
-        }
         for (int i = 0; i < signals.length; i++) {
             Signal s = signals[i];
             if (s.kind() != SignalKind.SEQUENCE && s.kind() != SignalKind.USAGE) {
@@ -281,7 +309,9 @@ public final class ScoreEngine implements Serializable {
         }
         e.tier = to;
         e.lastEvalAt = t;
-        out.score(currentScore(store, e, userId, score, perSignal, t, false));
+        if (currentScores) {
+            out.score(currentScore(store, e, userId, score, perSignal, t, false));
+        }
         e.tickAt = to == 0 ? Long.MAX_VALUE : firstDownTick(account, e, isAccount, t);
         schedule(store, e, userId, t);
     }
@@ -334,7 +364,9 @@ public final class ScoreEngine implements Serializable {
                     Transition.CAUSE_RETENTION, null));
         }
         e.tier = 0;
-        out.score(currentScore(store, e, userId, score, perSignal, t, true));
+        if (currentScores) {
+            out.score(currentScore(store, e, userId, score, perSignal, t, true));
+        }
     }
 
     private void schedule(AccountStore store, EntityState e, String userId, long now) {
@@ -613,6 +645,10 @@ public final class ScoreEngine implements Serializable {
      * Matches restored state to the running model by signal id, so a model change keeps the
      * state of unchanged signals, starts new ones empty and drops removed ones.
      */
+    public EntityState relayout(EntityState e) {
+        return layout(e);
+    }
+
     private EntityState layout(EntityState e) {
         if (Arrays.equals(e.signalIds, signalIds)) {
             return e;

@@ -14,6 +14,11 @@ public final class CombinedSinks implements ScoringSinks {
     }
 
     @Override
+    public boolean takesCurrentScores() {
+        return parts.stream().anyMatch(ScoringSinks::takesCurrentScores);
+    }
+
+    @Override
     public void attach(ScoringStreams streams) {
         for (ScoringSinks p : parts) {
             p.attach(streams);

@@ -9,6 +9,11 @@ public final class PrintSinks implements ScoringSinks {
     private static final long serialVersionUID = 1L;
 
     @Override
+    public boolean takesCurrentScores() {
+        return false;
+    }
+
+    @Override
     public void attach(ScoringStreams s) {
         s.transitions.map(t -> OutputJson.text(OutputJson.transition(t))).returns(Types.STRING)
                 .uid("transitions-print-json").name("transitions as JSON (print)")

@@ -5,7 +5,6 @@ import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
 import io.pqlscore.model.SignalKind;
 import io.pqlscore.ops.JobOptions;
-import io.pqlscore.patterns.PatternSignals;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringStreams;
 import io.pqlscore.pipeline.ScoringTopology;
@@ -329,21 +328,8 @@ public final class StateSizeMeasurement {
     /** What the job's operators are, by uid, with the number of keys they are expected to hold. */
     private static Map<OperatorID, String> knownUids(ScoringModel model) {
         List<String> uids = new ArrayList<>(List.of(EventSource.UID, ScoringTopology.UID_ROUTER,
-                ScoringTopology.UID_IDENTITY, ScoringTopology.UID_SEQUENCER, ScoringTopology.UID_SCORER_RECORDS, ScoringTopology.UID_SCORER_FIRINGS,
-                ScoringTopology.UID_SCORER, "bench-discard-transitions", "bench-discard-scores",
-                "bench-discard-dead-letters"));
-        for (Signal s : model.signals()) {
-            if (s.kind() != SignalKind.SEQUENCE && s.kind() != SignalKind.USAGE) {
-                continue;
-            }
-            for (boolean perUser : new boolean[] {true, false}) {
-                if (perUser ? s.scope().scoresUsers() : s.scope().scoresAccounts()) {
-                    String uid = PatternSignals.uid(s, perUser);
-                    uids.add(uid);
-                    uids.add("pattern-input-" + uid.substring("pattern-".length()));
-                }
-            }
-        }
+                ScoringTopology.UID_IDENTITY, ScoringTopology.UID_ACCOUNTS, ScoringTopology.UID_TIER_CENSUS,
+                "bench-discard-transitions", "bench-discard-scores", "bench-discard-dead-letters"));
         Map<OperatorID, String> byId = new HashMap<>();
         for (String uid : uids) {
             byId.put(operatorId(uid), uid);
@@ -448,12 +434,6 @@ public final class StateSizeMeasurement {
         }
         Map<OperatorID, String> known = knownUids(model);
         Map<String, Long> withinByUid = new HashMap<>();
-        for (Signal sig : model.signals()) {
-            if (sig.kind() == SignalKind.SEQUENCE) {
-                withinByUid.put(PatternSignals.uid(sig, true), sig.withinMs());
-                withinByUid.put(PatternSignals.uid(sig, false), sig.withinMs());
-            }
-        }
         int fromMetadata = 0;
         int byHashToo = 0;
         List<OperatorReport> reports = new ArrayList<>();

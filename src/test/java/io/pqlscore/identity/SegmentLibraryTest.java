@@ -17,6 +17,7 @@ import io.pqlscore.model.ScoringModel;
 import io.pqlscore.scoring.CurrentScore;
 import io.pqlscore.scoring.Transition;
 import io.pqlscore.testing.JobRun;
+import io.pqlscore.testing.PassDriver;
 import io.pqlscore.testing.SegmentCapture;
 import io.pqlscore.testing.Shared;
 import java.nio.charset.StandardCharsets;
@@ -107,14 +108,22 @@ class SegmentLibraryTest {
         assertThat(adaUp.tierTo).isEqualTo("hot");
         assertThat(JsonValues.parse(adaUp.traitsJson).path("user").path("role").asText()).isEqualTo("vp");
         assertThat(breakdown(adaUp, "fit")).isEqualTo(70.0);
-        // her track, page and screen without an account id were each applied to acme (one evaluation each)
-        assertThat(scoresOf(run, "ada")).extracting(s -> s.asOf).contains(at(10).getTime(), at(15).getTime(),
+        // her track, page and screen without an account id were each applied to acme (one evaluation
+        // each): the job writes the latest score per watermark step, so each evaluation is read from
+        // the same code run without Flink, which gives exactly the job's transitions
+        PassDriver driver = new PassDriver(model).runLines(Files.readAllLines(input));
+        assertThat(driver.deadLetters).isEmpty();
+        assertThat(driver.transitions.stream().map(t -> t.eventId).sorted())
+                .containsExactlyElementsOf(run.transitions.stream().map(t -> t.eventId).sorted().collect(Collectors.toList()));
+        assertThat(scoresOf(driver.scores, "ada")).extracting(s -> s.asOf).contains(at(10).getTime(), at(15).getTime(),
                 at(20).getTime());
-        assertThat(latest(run, "ada", at(15).getTime()).score).as("ping 25 (5 min of its 1 d half-life), settings page 22, fit 70")
-                .isCloseTo(117.0, within(0.1));
+        assertThat(latest(driver.scores, "ada", at(15).getTime()).score)
+                .as("ping 25 (5 min of its 1 d half-life), settings page 22, fit 70").isCloseTo(117.0, within(0.1));
         // grace: activity before her identify, in acme; the identify then adds her role there
-        assertThat(latest(run, "grace", at(35).getTime()).score).as("ping 25 and big_account 50").isEqualTo(75.0);
-        assertThat(latest(run, "grace", at(40).getTime()).score).as("plus has_role 20").isCloseTo(95.0, within(0.1));
+        assertThat(latest(driver.scores, "grace", at(35).getTime()).score).as("ping 25 and big_account 50").isEqualTo(75.0);
+        assertThat(latest(driver.scores, "grace", at(40).getTime()).score).as("plus has_role 20").isCloseTo(95.0, within(0.1));
+        // and the job's rows of acme's users are the latest of those evaluations
+        assertThat(run.scores).filteredOn(s -> "acme".equals(s.accountId) && s.userId != null).isNotEmpty();
         // two active users of acme, resolved from their group calls: the account qualifies
         assertThat(run.transitions).filteredOn(t -> t.kind.equals(Transition.PQA) && t.direction.equals("up"))
                 .singleElement().satisfies(t -> {
@@ -130,13 +139,13 @@ class SegmentLibraryTest {
                 .min(Comparator.comparingLong(t -> t.occurredAt)).orElseThrow();
     }
 
-    private static List<CurrentScore> scoresOf(JobRun run, String user) {
-        return run.scores.stream().filter(s -> "acme".equals(s.accountId) && user.equals(s.userId))
+    private static List<CurrentScore> scoresOf(List<CurrentScore> scores, String user) {
+        return scores.stream().filter(s -> "acme".equals(s.accountId) && user.equals(s.userId))
                 .collect(Collectors.toList());
     }
 
-    private static CurrentScore latest(JobRun run, String user, long asOf) {
-        return scoresOf(run, user).stream().filter(s -> s.asOf == asOf).reduce((a, b) -> b).orElseThrow();
+    private static CurrentScore latest(List<CurrentScore> scores, String user, long asOf) {
+        return scoresOf(scores, user).stream().filter(s -> s.asOf == asOf).reduce((a, b) -> b).orElseThrow();
     }
 
     private static double breakdown(Transition t, String category) {

@@ -11,7 +11,7 @@ import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringTopology;
-import io.pqlscore.scoring.AccountScorer;
+import io.pqlscore.scoring.AccountOperator;
 import io.pqlscore.scoring.Transition;
 import io.pqlscore.sources.EventSource;
 import io.pqlscore.sources.FileEventSource;
@@ -441,9 +441,9 @@ class MetricsTest {
     @Test
     void scoringLagIsMinusOneBeforeTheFirstWatermarkAndZeroWhenNothingIsBehind() {
         long now = Timestamps.parseMillis("2026-11-23T12:00:00.000Z");
-        assertThat(AccountScorer.scoringLagMs(Long.MIN_VALUE, now)).isEqualTo(-1);
-        assertThat(AccountScorer.scoringLagMs(now - 90_000, now)).isEqualTo(90_000);
-        assertThat(AccountScorer.scoringLagMs(now + 3_600_000, now)).as("event time ahead of the clock").isZero();
-        assertThat(AccountScorer.scoringLagMs(Long.MAX_VALUE, now)).as("input ended").isZero();
+        assertThat(AccountOperator.scoringLagMs(Long.MIN_VALUE, now)).isEqualTo(-1);
+        assertThat(AccountOperator.scoringLagMs(now - 90_000, now)).isEqualTo(90_000);
+        assertThat(AccountOperator.scoringLagMs(now + 3_600_000, now)).as("event time ahead of the clock").isZero();
+        assertThat(AccountOperator.scoringLagMs(Long.MAX_VALUE, now)).as("input ended").isZero();
     }
 }

@@ -8,6 +8,7 @@ import io.pqlscore.model.ScoringModel;
 import io.pqlscore.scoring.CurrentScore;
 import io.pqlscore.scoring.Transition;
 import io.pqlscore.testing.JobRun;
+import io.pqlscore.testing.PassDriver;
 import io.pqlscore.testing.Shared;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Sequence and usage-approach signals through the whole job (file replay, router, sequencer, the
- * CEP operators of {@link PatternSignals}, the scorer), with the example model
- * {@code shared/model-format.yaml}: the transitions a firing causes land exactly at the
+ * account stage, whose Flink CEP patterns run in {@code PatternMachines}), with the example model
+ * {@code contract/model-format.yaml}: the transitions a firing causes land exactly at the
  * completing record, and only because of it.
  *
  * <p>Scores worked out by hand from {@code model-format.yaml} and SPEC 2; only signals without
@@ -250,9 +251,13 @@ class PatternSignalsJobTest {
                 + "\",\"traits\":" + traits + "}";
     }
 
+    /** The lines of the file last written: the score checks replay them without Flink. */
+    private List<String> written;
+
     private Path write(String name, List<String> lines) throws Exception {
         Path p = dir.resolve(name);
         Files.write(p, lines, StandardCharsets.UTF_8);
+        written = lines;
         return p;
     }
 
@@ -268,10 +273,19 @@ class PatternSignalsJobTest {
                 + String.format(java.util.Locale.ROOT, "%.2f", t.score);
     }
 
-    /** The current-score row of an entity evaluated at {@code at} (the last one at that instant). */
-    private static CurrentScore score(JobRun run, String account, String user, String at) {
+    /**
+     * The score of an entity evaluated at {@code at} (the last evaluation at that instant). The job
+     * writes one current-score row per entity and watermark step, so the evaluation of each record
+     * is read from the same account-stage code run without Flink ({@link PassDriver}), after
+     * checking that it gives exactly the job's transitions.
+     */
+    private CurrentScore score(JobRun run, String account, String user, String at) throws Exception {
+        PassDriver driver = new PassDriver(model).runLines(written);
+        assertThat(driver.transitions.stream().map(PatternSignalsJobTest::describe).sorted())
+                .as("transitions without Flink").containsExactlyElementsOf(
+                        run.transitions.stream().map(PatternSignalsJobTest::describe).sorted().collect(Collectors.toList()));
         long t = Instant.parse(at).toEpochMilli();
-        List<CurrentScore> rows = run.scores.stream()
+        List<CurrentScore> rows = driver.scores.stream()
                 .filter(s -> s.accountId.equals(account) && java.util.Objects.equals(s.userId, user) && s.asOf == t)
                 .collect(Collectors.toList());
         assertThat(rows).as("score rows of %s/%s at %s", account, user, at).isNotEmpty();

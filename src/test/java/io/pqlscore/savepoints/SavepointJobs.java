@@ -394,7 +394,7 @@ final class SavepointJobs {
     static long scorerWatermark(InMemoryReporter reporter, JobID job) {
         long min = Long.MAX_VALUE;
         boolean any = false;
-        for (Metric m : operatorMetrics(reporter, job, ScoringTopology.UID_SCORER, "currentInputWatermark")) {
+        for (Metric m : operatorMetrics(reporter, job, ScoringTopology.UID_ACCOUNTS, "currentInputWatermark")) {
             Object v = ((Gauge<?>) m).getValue();
             if (v instanceof Number) {
                 min = Math.min(min, ((Number) v).longValue());

@@ -28,6 +28,47 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class EngineConformanceTest {
 
+    /**
+     * Every case through the account stage's own code without Flink ({@code PassDriver}: the
+     * parser, identity resolution, dedupe, the CEP patterns, the engine): transitions and
+     * rejections.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("allCases")
+    void theAccountPassWithoutFlinkReproducesEveryCase(String name, String modelPath) throws Exception {
+        ScoringModel model = ModelLoader.load(Shared.dir().resolve(modelPath));
+        Path cases = Shared.conformance().resolve("cases");
+        io.pqlscore.testing.PassDriver driver = new io.pqlscore.testing.PassDriver(model)
+                .runLines(Files.readAllLines(cases.resolve(name + ".events.jsonl")));
+        List<ExpectedTransition> expected = new ArrayList<>();
+        for (String l : Files.readAllLines(cases.resolve(name + ".expected.jsonl"))) {
+            expected.add(ExpectedTransition.of(io.pqlscore.events.JsonValues.parse(l)));
+        }
+        List<ExpectedTransition> actual = driver.transitions.stream().map(ExpectedTransition::of).collect(Collectors.toList());
+        assertThat(ExpectedTransition.diff(expected, actual)).isEmpty();
+        List<String> expectedRejections = new ArrayList<>();
+        for (String l : Files.readAllLines(cases.resolve(name + ".rejections.jsonl"))) {
+            if (!l.isBlank()) {
+                JsonNode n = io.pqlscore.events.JsonValues.parse(l);
+                expectedRejections.add(n.get("line").asLong() + ":" + n.get("reason").asText());
+            }
+        }
+        assertThat(driver.deadLetters.stream().map(d -> d.offset + ":" + d.reason).collect(Collectors.toList()))
+                .containsExactlyInAnyOrderElementsOf(expectedRejections);
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> allCases() throws Exception {
+        List<org.junit.jupiter.params.provider.Arguments> out = new ArrayList<>();
+        List<String> rows = Files.readAllLines(Shared.conformance().resolve("cases.tsv"));
+        for (String row : rows.subList(1, rows.size())) {
+            if (!row.isBlank()) {
+                String[] cols = row.split("\t");
+                out.add(org.junit.jupiter.params.provider.Arguments.of(cols[0], cols[1]));
+            }
+        }
+        return out.stream();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"01-rejections", "02-decay-and-ticks", "03-traits-and-groups", "04-ties-and-duplicates",
             "05-retention", "06-distinct-days", "07-active-users-gate", "10-where-tests", "13-identity",

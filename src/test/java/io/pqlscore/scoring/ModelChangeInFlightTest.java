@@ -89,27 +89,4 @@ class ModelChangeInFlightTest {
         engine.apply(store, fresh, List.of(), out);
         assertThat(rows).anySatisfy(r -> assertThat(r.score).isEqualTo(25.0));
     }
-
-    @Test
-    void patternConditionsIgnoreRecordsMatchedByAnotherModel() throws Exception {
-        String seq = """
-                id: s
-                version: "1"
-                signals:
-                  - {id: onboarding, category: c, scope: user, sequence: [{event: Ping}, {event: Pong}], within: 1d, points: 30}
-                scores:
-                  pql: {tiers: [{name: engaged, min: 20, route: self_serve}]}
-                  pqa: {tiers: [{name: pqa, min: 50, route: enterprise}]}
-                """;
-        ScoringModel model = ModelLoader.parse(seq, "seq");
-        String pong = "{\"type\":\"track\",\"event\":\"Pong\",\"messageId\":\"m1\",\"userId\":\"u1\","
-                + "\"timestamp\":\"2026-03-02T09:00:00Z\",\"context\":{\"groupId\":\"a1\"}}";
-        UsageEvent e = new EventParser(model).parse(pong.getBytes(StandardCharsets.UTF_8), new SourcePosition("t", 0, 1)).event;
-        // the pattern returned is its last step: Pong
-        IterativeCondition<UsageEvent> last = SequencePattern.of(model.signals().get(0), model.signalLayout()).getCondition();
-        SimpleCondition<UsageEvent> first = (SimpleCondition<UsageEvent>) last;
-        assertThat(first.filter(e)).isTrue();
-        e.layout = model.signalLayout() + 1;
-        assertThat(first.filter(e)).isFalse();
-    }
 }

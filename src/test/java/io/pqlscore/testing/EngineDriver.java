@@ -1,6 +1,6 @@
 package io.pqlscore.testing;
 
-import io.pqlscore.events.EventSequencer;
+import io.pqlscore.events.MessageIdOrder;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.scoring.CurrentScore;
 import io.pqlscore.scoring.ScoreEngine;
@@ -43,7 +43,7 @@ public final class EngineDriver implements ScoringOutput {
     public EngineDriver run(List<UsageEvent> events) {
         List<UsageEvent> sorted = new ArrayList<>(events);
         sorted.sort(Comparator.comparingLong((UsageEvent e) -> e.timestamp)
-                .thenComparing(e -> e.messageId, EventSequencer.CODE_POINT_ORDER));
+                .thenComparing(e -> e.messageId, MessageIdOrder.CODE_POINTS));
         Map<String, Map<String, Long>> kept = new TreeMap<>();
         for (UsageEvent e : sorted) {
             InMemoryAccountStore store = stores.computeIfAbsent(e.accountId, InMemoryAccountStore::new);

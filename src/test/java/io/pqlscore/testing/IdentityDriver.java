@@ -2,7 +2,7 @@ package io.pqlscore.testing;
 
 import io.pqlscore.events.DeadLetter;
 import io.pqlscore.events.EventParser;
-import io.pqlscore.events.EventSequencer;
+import io.pqlscore.events.MessageIdOrder;
 import io.pqlscore.events.IdentityInput;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.RejectReason;
@@ -40,7 +40,7 @@ public final class IdentityDriver implements IdentityResolver.Output {
             }
         }
         valid.sort(Comparator.comparingLong((ParsedRecord r) -> r.event.timestamp)
-                .thenComparing(r -> r.event.messageId, EventSequencer.CODE_POINT_ORDER));
+                .thenComparing(r -> r.event.messageId, MessageIdOrder.CODE_POINTS));
         for (ParsedRecord r : valid) {
             if (IdentityInput.needed(r.event)) {
                 String user = r.event.userId;

@@ -8,6 +8,7 @@ import io.pqlscore.pipeline.ScoringStreams;
 import io.pqlscore.scoring.CurrentScore;
 import io.pqlscore.scoring.Transition;
 import io.pqlscore.sinks.ScoringSinks;
+import io.pqlscore.sources.EventSource;
 import io.pqlscore.sources.FileEventSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,10 +28,18 @@ public final class JobRun {
 
     /** As {@link #run(ScoringModel, Path, int)}, with the job's own sinks attached too (e.g. JsonLinesSinks). */
     public static JobRun run(ScoringModel model, Path events, int parallelism, ScoringSinks sinks) throws Exception {
+        return run(model, events, parallelism, sinks, false);
+    }
+
+    private static JobRun run(ScoringModel model, Path events, int parallelism, ScoringSinks sinks, boolean punctuated)
+            throws Exception {
         JobOptions options = JobOptions.parse("--input", events.toString(), "--parallelism", Integer.toString(parallelism));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        ScoringStreams streams = new ScoringPipeline(options, model,
-                new FileEventSource(options.inputs, null), sinks).build(env);
+        EventSource source = new FileEventSource(options.inputs, null);
+        if (punctuated) {
+            source = new PunctuatedSource(source, model.time().maxOutOfOrdernessMs());
+        }
+        ScoringStreams streams = new ScoringPipeline(options, model, source, sinks).build(env);
         CloseableIterator<Transition> t = streams.transitions.collectAsync();
         CloseableIterator<CurrentScore> s = streams.scores.collectAsync();
         CloseableIterator<DeadLetter> d = streams.deadLetters.collectAsync();

@@ -1,7 +1,7 @@
 package io.pqlscore.bench.jmh;
 
 import io.pqlscore.events.EventParser;
-import io.pqlscore.events.EventSequencer;
+import io.pqlscore.events.MessageIdOrder;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.SourcePosition;
 import io.pqlscore.events.UsageEvent;
@@ -51,7 +51,7 @@ final class BenchEvents {
         }
         arrivals = List.copyOf(valid);
         valid.sort(Comparator.comparingLong((UsageEvent e) -> e.timestamp)
-                .thenComparing(e -> e.messageId, EventSequencer.CODE_POINT_ORDER));
+                .thenComparing(e -> e.messageId, MessageIdOrder.CODE_POINTS));
         // the dedupe window is longer than the generator's retry delay: a repeated id is a duplicate
         Set<String> seen = new HashSet<>();
         ordered = new ArrayList<>(valid.size());

@@ -66,12 +66,8 @@ public final class CpuPerRecord {
             KeyedOperatorsBenchmark ops = new KeyedOperatorsBenchmark();
             ops.backend = backend;
             ops.setUp();
-            scenarios.put("operator.sequencer " + backend, () -> {
-                bh.consume(ops.sequencer());
-                return BenchEvents.RECORDS;
-            });
-            scenarios.put("operator.scorer " + backend, () -> {
-                bh.consume(ops.scorer());
+            scenarios.put("operator.accountStage " + backend, () -> {
+                bh.consume(ops.accountStage());
                 return BenchEvents.RECORDS;
             });
         }

@@ -1,10 +1,9 @@
 package io.pqlscore.bench.jmh;
 
-import io.pqlscore.events.EventSequencer;
+import io.pqlscore.events.MessageIdOrder;
 import io.pqlscore.events.UsageEvent;
-import io.pqlscore.scoring.AccountScorer;
+import io.pqlscore.scoring.AccountOperator;
 import io.pqlscore.scoring.ScoreEngine;
-import io.pqlscore.scoring.ScorerInput;
 import io.pqlscore.scoring.Transition;
 import java.util.concurrent.TimeUnit;
 import java.nio.file.Paths;
@@ -14,7 +13,6 @@ import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,13 +28,14 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The two keyed operators every record passes, each alone on one thread over real RocksDB keyed
- * state and RocksDB timers (Flink's operator test harness): what a record costs in the
- * sequencer and in the scorer, state access and serialization included, without the rest of a
- * cluster (network, checkpoints, other threads). Each invocation replays
- * {@value BenchEvents#RECORDS} generated records from empty state, advancing the watermark every
- * {@value #WATERMARK_EVERY} records to {@value #OUT_OF_ORDERNESS_MS} ms behind the newest event
- * time (the job's bound), and ends with the final watermark. Results: microseconds per record.
+ * The account stage alone on one thread over real RocksDB keyed state (Flink's operator test
+ * harness): what a record costs in the {@link AccountOperator} (its event-time buffer, dedupe, the
+ * CEP patterns, the engine, the state cache and its writes), without the rest of a cluster
+ * (network, checkpoints, other threads). Each invocation replays {@value BenchEvents#RECORDS}
+ * generated records in arrival order (duplicates included) from empty state, advancing the
+ * watermark every {@value #WATERMARK_EVERY} records to {@value #OUT_OF_ORDERNESS_MS} ms behind the
+ * newest event time (the job's bound), takes one snapshot half-way (the cache's write-back and the
+ * raw buffer), and ends with the final watermark. Results: microseconds per record.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -65,38 +64,14 @@ public class KeyedOperatorsBenchmark {
         data = new BenchEvents();
     }
 
-    /** Records in SPEC order, deduplicated: what the sequencer releases and the scorer gets. */
+    /** Records in arrival order, duplicates included: what the account stage gets from the source. */
     @Benchmark
     @OperationsPerInvocation(BenchEvents.RECORDS)
-    public long scorer() throws Exception {
-        try (KeyedOneInputStreamOperatorTestHarness<String, ScorerInput, Transition> h =
-                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new AccountScorer(
-                        new ScoreEngine(data.model, ScoreEngine.DEFAULT_TOP_SIGNALS, () -> 0L))),
-                        ScorerInput::accountId, Types.STRING)) {
-            h.setStateBackend(stateBackend(backend));
-            h.open();
-            long outputs = 0;
-            int n = 0;
-            for (UsageEvent e : data.ordered) {
-                h.processElement(ScorerInput.of(e), e.timestamp);
-                if (++n % WATERMARK_EVERY == 0) {
-                    h.processWatermark(e.timestamp - OUT_OF_ORDERNESS_MS);
-                    outputs += drain(h.getOutput().size(), h);
-                }
-            }
-            h.processWatermark(Long.MAX_VALUE);
-            return outputs + drain(h.getOutput().size(), h);
-        }
-    }
-
-    /** Records in arrival order, duplicates included: what the sequencer gets from the source. */
-    @Benchmark
-    @OperationsPerInvocation(BenchEvents.RECORDS)
-    public long sequencer() throws Exception {
-        long dedupeWindow = data.model.time().dedupeWindowMs();
-        try (KeyedOneInputStreamOperatorTestHarness<String, UsageEvent, UsageEvent> h =
-                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
-                        new EventSequencer(dedupeWindow, 60_000L)), e -> e.accountId, Types.STRING)) {
+    public long accountStage() throws Exception {
+        ScoreEngine engine = new ScoreEngine(data.model, ScoreEngine.DEFAULT_TOP_SIGNALS, () -> 0L);
+        try (KeyedOneInputStreamOperatorTestHarness<String, UsageEvent, Transition> h =
+                new KeyedOneInputStreamOperatorTestHarness<>(new AccountOperator(engine,
+                        data.model.time().dedupeWindowMs(), 200_000, 20_000), e -> e.accountId, Types.STRING)) {
             h.setStateBackend(stateBackend(backend));
             h.open();
             long outputs = 0;
@@ -109,13 +84,16 @@ public class KeyedOperatorsBenchmark {
                     h.processWatermark(newest - OUT_OF_ORDERNESS_MS);
                     outputs += drain(h.getOutput().size(), h);
                 }
+                if (n == data.arrivals.size() / 2) {
+                    h.snapshot(1, n);
+                }
             }
             h.processWatermark(Long.MAX_VALUE);
             return outputs + drain(h.getOutput().size(), h);
         }
     }
 
-    /** The state backend named as in {@link #backend} (also UsagePatternBenchmark's names). */
+    /** The state backend named as in {@link #backend}. */
     static StateBackend stateBackend(String backend) {
         switch (backend) {
             case "heap":
@@ -134,9 +112,9 @@ public class KeyedOperatorsBenchmark {
     /** Forgets what the harness collected (it would otherwise keep every output in memory). */
     private static int drain(int size, KeyedOneInputStreamOperatorTestHarness<?, ?, ?> h) {
         h.getOutput().clear();
-        if (h.getSideOutput(AccountScorer.CURRENT_SCORES) != null) {
-            size += h.getSideOutput(AccountScorer.CURRENT_SCORES).size();
-            h.getSideOutput(AccountScorer.CURRENT_SCORES).clear();
+        if (h.getSideOutput(AccountOperator.CURRENT_SCORES) != null) {
+            size += h.getSideOutput(AccountOperator.CURRENT_SCORES).size();
+            h.getSideOutput(AccountOperator.CURRENT_SCORES).clear();
         }
         return size;
     }

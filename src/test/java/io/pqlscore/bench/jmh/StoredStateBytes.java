@@ -1,7 +1,7 @@
 package io.pqlscore.bench.jmh;
 
 import io.pqlscore.events.EventParser;
-import io.pqlscore.events.EventSequencer;
+import io.pqlscore.events.MessageIdOrder;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.SourcePosition;
 import io.pqlscore.events.UsageEvent;
@@ -55,7 +55,7 @@ public final class StoredStateBytes {
                     }
                 });
         events.sort(Comparator.comparingLong((UsageEvent e) -> e.timestamp)
-                .thenComparing(e -> e.messageId, EventSequencer.CODE_POINT_ORDER));
+                .thenComparing(e -> e.messageId, MessageIdOrder.CODE_POINTS));
         String[] ids = model.signals().stream().map(Signal::id).toArray(String[]::new);
         for (boolean storedForm : new boolean[] {false, true}) {
             ScoreEngine engine = new ScoreEngine(model, ScoreEngine.DEFAULT_TOP_SIGNALS, () -> 0L);

@@ -1,0 +1,368 @@
+package io.pqlscore.buffer;
+
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputViewStreamWrapper;
+import org.apache.flink.core.memory.DataOutputViewStreamWrapper;
+import io.pqlscore.ops.Metrics;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.KeyGroupStatePartitionStreamProvider;
+import org.apache.flink.runtime.state.KeyedStateCheckpointOutputStream;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
+
+/**
+ * A keyed operator (String keys) that takes its keys' records in SPEC 3 order, interleaved with
+ * one wake-up per key: records wait once, in an {@link EventTimeQueue}, until the watermark passes
+ * them; then, instant by instant, each instant's records (in {@code tieOrder}, i.e. by
+ * {@code messageId}) and after them the wake-ups due at that instant. A record or wake-up can set
+ * new wake-ups, later than its own instant; those that fall at or before the watermark run in the
+ * same pass. This is what Flink's event-time timers give a keyed process function, without a timer
+ * and a state write per record: the waiting records and the wake-ups live on the heap and are
+ * written, by key group, to raw keyed state only when a snapshot is taken (as Flink writes its heap
+ * timers), so that a restore at another parallelism gets each key's share.
+ *
+ * <p>Source idleness stops here ({@link #processWatermarkStatus}): the operators behind must wait
+ * for every subtask of this one, each of which emits the records a watermark released before it
+ * forwards that watermark.
+ *
+ * <p>Subclasses handle a record ({@link #onRecord}), a wake-up ({@link #onWake}), a late record
+ * ({@link #onLate}) and the end of a watermark step ({@link #afterRelease}); the key is set on the
+ * keyed state backend before each of the first two.
+ */
+public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperator<OUT>
+        implements OneInputStreamOperator<T, OUT> {
+    private static final long serialVersionUID = 1L;
+
+    /** The keyed list state that holds records beyond the heap budget. */
+    public static final String SPILL_STATE = "spilled-records";
+    private static final int RAW_FORMAT = 1;
+
+    private final TypeSerializer<T> recordSerializer;
+    private final int heapBudget;
+
+    private transient EventTimeQueue.Records<T> records;
+    private transient Comparator<T> tieOrder;
+
+    private transient EventTimeQueue<T> queue;
+    private transient WakeQueue wakes;
+    private transient ListState<T> spilled;
+    private transient EventTimeQueue.Spill<T> spill;
+    private transient long watermark;
+    private transient boolean rebuildFromKeyedState;
+
+    protected OrderedKeyedOperator(TypeSerializer<T> recordSerializer, int heapBudget) {
+        this.recordSerializer = recordSerializer;
+        this.heapBudget = heapBudget;
+    }
+
+    // ---------------------------------------------------------------- what subclasses do
+
+    /** The key of a record (the one it is keyed by upstream). */
+    protected abstract String keyOf(T record);
+
+    /** The event time of a record. */
+    protected abstract long timeOf(T record);
+
+    /** The order of records of one instant ({@code messageId} by code point: SPEC 3, 7). */
+    protected abstract int compareTies(T a, T b);
+
+    /** A record, released in order; the key is set. */
+    protected abstract void onRecord(T record) throws Exception;
+
+    /** A wake-up of {@code key} at {@code time}, after that key's records at {@code time}; the key is set. */
+    protected abstract void onWake(String key, long time) throws Exception;
+
+    /** A record at or behind the watermark when it arrived. */
+    protected abstract void onLate(T record, long watermark) throws Exception;
+
+    /** After each watermark step's records and wake-ups, before the watermark goes on. */
+    protected void afterRelease() throws Exception {}
+
+    /**
+     * After a restore from state without this operator's raw keyed state (a savepoint written by
+     * the State Processor API): rebuild the wake-ups from keyed state ({@link #setWake}). The spill
+     * index is rebuilt before this is called.
+     */
+    protected void rebuildWakes() throws Exception {}
+
+    // ---------------------------------------------------------------- services for subclasses
+
+    /** Sets {@code key}'s one wake-up ({@code Long.MAX_VALUE}: none). */
+    protected final void setWake(String key, long time) {
+        wakes.set(key, time);
+    }
+
+    protected final long wakeOf(String key) {
+        return wakes.get(key);
+    }
+
+    /** The watermark this operator has processed (its records at or before it are released). */
+    protected final long currentWatermark() {
+        return watermark;
+    }
+
+    @SuppressWarnings("unchecked")
+    protected final void setKey(String key) {
+        setCurrentKey(key);
+    }
+
+    // ---------------------------------------------------------------- life cycle
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        records = new EventTimeQueue.Records<>() {
+            @Override
+            public String key(T record) {
+                return keyOf(record);
+            }
+
+            @Override
+            public long time(T record) {
+                return timeOf(record);
+            }
+        };
+        tieOrder = this::compareTies;
+        queue = new EventTimeQueue<>(records, heapBudget);
+        wakes = new WakeQueue();
+        watermark = Long.MIN_VALUE;
+        spilled = context.getKeyedStateStore().getListState(new ListStateDescriptor<>(SPILL_STATE, recordSerializer));
+        spill = new EventTimeQueue.Spill<>() {
+            @Override
+            public void append(String key, T record) throws Exception {
+                Object current = getCurrentKey();
+                setKey(key);
+                spilled.add(record);
+                restoreKey(current);
+            }
+
+            @Override
+            public List<T> take(String key) throws Exception {
+                Object current = getCurrentKey();
+                setKey(key);
+                List<T> out = new ArrayList<>();
+                Iterable<T> it = spilled.get();
+                if (it != null) {
+                    it.forEach(out::add);
+                }
+                spilled.clear();
+                restoreKey(current);
+                return out;
+            }
+        };
+        boolean raw = false;
+        for (KeyGroupStatePartitionStreamProvider p : context.getRawKeyedStateInputs()) {
+            raw = true;
+            try (InputStream in = p.getStream()) {
+                readKeyGroup(new DataInputViewStreamWrapper(in));
+            }
+        }
+        rebuildFromKeyedState = context.isRestored() && !raw;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void restoreKey(Object key) {
+        if (key != null) {
+            setCurrentKey(key);
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        MetricGroup metrics = Metrics.group(getMetricGroup());
+        metrics.gauge(Metrics.BUFFERED_RECORDS, (Gauge<Integer>) () -> queue.heapSize());
+        metrics.gauge(Metrics.SPILLED_RECORDS, (Gauge<Long>) () -> queue.spilledSize());
+        if (rebuildFromKeyedState) {
+            rebuildFromKeyedState = false;
+            rebuildSpillIndex();
+            rebuildWakes();
+        }
+    }
+
+    private void rebuildSpillIndex() throws Exception {
+        List<String> keys = new ArrayList<>();
+        getKeyedStateBackend().getKeys(SPILL_STATE, org.apache.flink.runtime.state.VoidNamespace.INSTANCE)
+                .forEach(k -> keys.add((String) k));
+        for (String key : keys) {
+            setKey(key);
+            long from = Long.MAX_VALUE;
+            long n = 0;
+            Iterable<T> it = spilled.get();
+            if (it != null) {
+                for (T r : it) {
+                    from = Math.min(from, records.time(r));
+                    n++;
+                }
+            }
+            if (n > 0) {
+                queue.restoreSpilledKey(key, from, n);
+            }
+        }
+    }
+
+    /** Keys with state of {@code stateName} in the default namespace: for {@link #rebuildWakes}. */
+    protected final List<String> keysWith(String stateName) {
+        List<String> keys = new ArrayList<>();
+        getKeyedStateBackend().getKeys(stateName, org.apache.flink.runtime.state.VoidNamespace.INSTANCE)
+                .forEach(k -> keys.add((String) k));
+        return keys;
+    }
+
+    // ---------------------------------------------------------------- records and watermarks
+
+    @Override
+    public void processElement(StreamRecord<T> element) throws Exception {
+        T r = element.getValue();
+        if (records.time(r) <= watermark) {
+            onLate(r, watermark);
+            return;
+        }
+        queue.add(r, spill);
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        long w = mark.getTimestamp();
+        if (w > watermark) {
+            watermark = w;
+            release(w);
+            afterRelease();
+        }
+        super.processWatermark(mark);
+    }
+
+    /** Records and wake-ups up to {@code w}, instant by instant: records first, then wake-ups. */
+    private void release(long w) throws Exception {
+        while (true) {
+            long r = queue.next(w, spill);
+            long k = wakes.peekTime();
+            // MAX_VALUE is "none" for both (the final watermark is MAX_VALUE too)
+            if (r == Long.MAX_VALUE && (k == Long.MAX_VALUE || k > w)) {
+                return;
+            }
+            if (r != Long.MAX_VALUE && r <= k) {
+                List<T> at = queue.take(r);
+                if (at.size() > 1) {
+                    at.sort(tieOrder);
+                }
+                for (T record : at) {
+                    setKey(records.key(record));
+                    onRecord(record);
+                }
+            } else {
+                String key;
+                while ((key = wakes.pollAt(k)) != null) {
+                    setKey(key);
+                    onWake(key, k);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void processWatermarkStatus(WatermarkStatus status) {
+        // absorbed: see the class comment
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    @Override
+    protected boolean isUsingCustomRawKeyedState() {
+        return true;
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        int groups = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
+        Map<Integer, List<T>> recordsByGroup = new HashMap<>();
+        queue.forEachHeapRecord(r -> recordsByGroup.computeIfAbsent(
+                KeyGroupRangeAssignment.assignToKeyGroup(records.key(r), groups), g -> new ArrayList<>()).add(r));
+        Map<Integer, List<Object[]>> spillByGroup = new HashMap<>();
+        queue.forEachSpilledKey((key, fromAndCount) -> spillByGroup.computeIfAbsent(
+                KeyGroupRangeAssignment.assignToKeyGroup(key, groups), g -> new ArrayList<>())
+                .add(new Object[] {key, fromAndCount[0], fromAndCount[1]}));
+        Map<Integer, List<Object[]>> wakesByGroup = new HashMap<>();
+        wakes.forEach((key, time) -> wakesByGroup.computeIfAbsent(
+                KeyGroupRangeAssignment.assignToKeyGroup(key, groups), g -> new ArrayList<>()).add(new Object[] {key, time}));
+        KeyedStateCheckpointOutputStream out = context.getRawKeyedOperatorStateOutput();
+        try {
+            for (int group : out.getKeyGroupList()) {
+                out.startNewKeyGroup(group);
+                DataOutputViewStreamWrapper w = new DataOutputViewStreamWrapper(out);
+                w.writeInt(RAW_FORMAT);
+                List<T> rs = recordsByGroup.getOrDefault(group, List.of());
+                w.writeInt(rs.size());
+                for (T r : rs) {
+                    recordSerializer.serialize(r, w);
+                }
+                List<Object[]> ss = spillByGroup.getOrDefault(group, List.of());
+                w.writeInt(ss.size());
+                for (Object[] s : ss) {
+                    w.writeUTF((String) s[0]);
+                    w.writeLong((Long) s[1]);
+                    w.writeLong((Long) s[2]);
+                }
+                List<Object[]> ws = wakesByGroup.getOrDefault(group, List.of());
+                w.writeInt(ws.size());
+                for (Object[] x : ws) {
+                    w.writeUTF((String) x[0]);
+                    w.writeLong((Long) x[1]);
+                }
+            }
+        } finally {
+            out.close();
+        }
+    }
+
+    private void readKeyGroup(DataInputViewStreamWrapper in) throws Exception {
+        int format = in.readInt();
+        if (format != RAW_FORMAT) {
+            throw new IllegalStateException("unknown raw keyed state format " + format + " of " + getClass().getSimpleName());
+        }
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            queue.restoreHeapRecord(recordSerializer.deserialize(in));
+        }
+        int s = in.readInt();
+        for (int i = 0; i < s; i++) {
+            String key = in.readUTF();
+            long from = in.readLong();
+            queue.restoreSpilledKey(key, from, in.readLong());
+        }
+        int k = in.readInt();
+        for (int i = 0; i < k; i++) {
+            wakes.set(in.readUTF(), in.readLong());
+        }
+    }
+
+    // ---------------------------------------------------------------- for tests
+
+    public final int bufferedRecords() {
+        return queue.heapSize();
+    }
+
+    public final long spilledRecords() {
+        return queue.spilledSize();
+    }
+
+    public final int pendingWakes() {
+        return wakes.size();
+    }
+}

@@ -1,0 +1,248 @@
+package io.pqlscore.scoring;
+
+import io.pqlscore.patterns.PatternState;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * One account's state as the account operator holds it between state reads and writes: the
+ * decoded account, the users read so far, the users' wake-up agenda, the kept {@code messageId}
+ * fingerprints (SPEC 4), and what changed since it was last written. It is the {@link
+ * AccountStore} the {@link ScoreEngine} works on; users come from keyed state on first use through
+ * the {@link Users} the operator binds it to.
+ */
+public final class AccountEntry implements AccountStore {
+    /** Where an entry reads users it does not hold yet (the operator's keyed state, for this account). */
+    public interface Users {
+        EntityState read(String accountId, String userId);
+
+        /** Every stored user of the account (decoded), for those the entry does not hold yet. */
+        Map<String, EntityState> readAll(String accountId);
+    }
+
+    final String accountId;
+    AccountState account;
+    final KeptMessageIds kept = new KeptMessageIds();
+    /** userId -> its one registered wake-up (ticks, retention). */
+    final Map<String, Long> userWakes = new HashMap<>();
+    private final TreeMap<Long, Set<String>> wakesByTime = new TreeMap<>();
+    /** userId -> when the user's pattern states next need pruning. */
+    final Map<String, Long> patternWakes = new HashMap<>();
+    /** When the account's own pattern states next need pruning. */
+    long accountPatternWake = Long.MAX_VALUE;
+
+    /** Users read or written: a null value is a user known not to exist (or removed). */
+    final Map<String, EntityState> users = new LinkedHashMap<>();
+    final Set<String> dirtyUsers = new HashSet<>();
+    boolean allUsersRead;
+    /** The account's value must be written. */
+    boolean dirty;
+    /** Every stored user must be deleted before the dirty ones are written (the account was forgotten). */
+    boolean usersCleared;
+    transient Users source;
+
+    public AccountEntry(String accountId) {
+        this.accountId = accountId;
+    }
+
+    void bind(Users users) {
+        this.source = users;
+    }
+
+    /** An entry whose users all live in it (no keyed state behind it): for drivers without Flink. */
+    public static AccountEntry inMemory(String accountId) {
+        AccountEntry e = new AccountEntry(accountId);
+        e.allUsersRead = true;
+        e.source = new Users() {
+            @Override
+            public EntityState read(String account, String userId) {
+                return null;
+            }
+
+            @Override
+            public Map<String, EntityState> readAll(String account) {
+                return Map.of();
+            }
+        };
+        return e;
+    }
+
+    /** The account's one wake-up time ({@code Long.MAX_VALUE}: none). */
+    public long wakeTime() {
+        return nextWake();
+    }
+
+    // ---------------------------------------------------------------- AccountStore
+
+    @Override
+    public String accountId() {
+        return accountId;
+    }
+
+    @Override
+    public AccountState account() {
+        return account;
+    }
+
+    @Override
+    public void putAccount(AccountState a) {
+        account = a;
+        dirty = true;
+    }
+
+    @Override
+    public EntityState user(String userId) {
+        if (users.containsKey(userId)) {
+            return users.get(userId);
+        }
+        EntityState u = allUsersRead ? null : source.read(accountId, userId);
+        users.put(userId, u);
+        return u;
+    }
+
+    @Override
+    public void putUser(String userId, EntityState user) {
+        users.put(userId, user);
+        dirtyUsers.add(userId);
+    }
+
+    @Override
+    public void removeUser(String userId) {
+        users.put(userId, null);
+        dirtyUsers.add(userId);
+        setUserWake(userId, Long.MAX_VALUE);
+        patternWakes.remove(userId);
+    }
+
+    @Override
+    public Iterable<String> userIds() {
+        if (!allUsersRead) {
+            for (Map.Entry<String, EntityState> u : source.readAll(accountId).entrySet()) {
+                users.putIfAbsent(u.getKey(), u.getValue());
+            }
+            allUsersRead = true;
+        }
+        List<String> ids = new ArrayList<>();
+        users.forEach((id, u) -> {
+            if (u != null) {
+                ids.add(id);
+            }
+        });
+        return ids;
+    }
+
+    @Override
+    public void clear() {
+        account = null;
+        users.clear();
+        dirtyUsers.clear();
+        userWakes.clear();
+        wakesByTime.clear();
+        patternWakes.clear();
+        accountPatternWake = Long.MAX_VALUE;
+        allUsersRead = true;
+        usersCleared = true;
+        dirty = true;
+    }
+
+    @Override
+    public Collection<String> usersDueAt(long time) {
+        Set<String> due = wakesByTime.get(time);
+        return due == null ? List.of() : new ArrayList<>(due);
+    }
+
+    @Override
+    public void wakeUserAt(String userId, long time) {
+        setUserWake(userId, time);
+        dirty = true;
+    }
+
+    @Override
+    public void wakeAccountAt(long time) {
+        // the account's own wake-up is its entity's scheduledAt (see nextWake)
+        dirty = true;
+    }
+
+    // ---------------------------------------------------------------- the operator's side
+
+    private void setUserWake(String userId, long time) {
+        Long old = time == Long.MAX_VALUE ? userWakes.remove(userId) : userWakes.put(userId, time);
+        if (old != null && old != time) {
+            Set<String> at = wakesByTime.get(old);
+            if (at != null) {
+                at.remove(userId);
+                if (at.isEmpty()) {
+                    wakesByTime.remove(old);
+                }
+            }
+        }
+        if (time != Long.MAX_VALUE) {
+            wakesByTime.computeIfAbsent(time, t -> new HashSet<>()).add(userId);
+        }
+    }
+
+    /** A wake-up read back from state. */
+    void restoreUserWake(String userId, long time) {
+        setUserWake(userId, time);
+    }
+
+    /** Users whose wake-up at {@code time} has been handled: their agenda entry goes. */
+    void wakesDone(long time) {
+        Set<String> at = wakesByTime.get(time);
+        if (at == null) {
+            return;
+        }
+        for (String id : new ArrayList<>(at)) {
+            Long w = userWakes.get(id);
+            if (w != null && w == time) {
+                setUserWake(id, Long.MAX_VALUE);
+                dirty = true;
+            }
+        }
+    }
+
+    /** Users whose pattern states need pruning at or before {@code time}. */
+    List<String> patternsDueBy(long time) {
+        List<String> due = new ArrayList<>();
+        patternWakes.forEach((id, t) -> {
+            if (t <= time) {
+                due.add(id);
+            }
+        });
+        return due;
+    }
+
+    /** The account's one wake-up: the earliest of its own, its users' and its patterns' pruning. */
+    long nextWake() {
+        long t = account == null ? Long.MAX_VALUE : account.entity.scheduledAt;
+        if (!wakesByTime.isEmpty()) {
+            t = Math.min(t, wakesByTime.firstKey());
+        }
+        t = Math.min(t, accountPatternWake);
+        for (long p : patternWakes.values()) {
+            t = Math.min(t, p);
+        }
+        return t;
+    }
+
+    /** Nothing of this account is left to keep. */
+    boolean isEmpty() {
+        return account == null && kept.isEmpty();
+    }
+
+    /** Pattern states of the account entity, created on first use. */
+    Map<String, PatternState> accountPatterns() {
+        EntityState e = account.entity;
+        if (e.patterns == null) {
+            e.patterns = new LinkedHashMap<>();
+        }
+        return e.patterns;
+    }
+}

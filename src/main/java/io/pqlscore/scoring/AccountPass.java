@@ -1,0 +1,162 @@
+package io.pqlscore.scoring;
+
+import io.pqlscore.events.UsageEvent;
+import io.pqlscore.model.Signal;
+import io.pqlscore.model.SignalKind;
+import io.pqlscore.patterns.PatternMachines;
+import io.pqlscore.patterns.PatternState;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the account stage does with one account's record or wake-up, in plain Java over an {@link
+ * AccountEntry}: deduplicate (SPEC 4), run the record through the account's and the user's Flink
+ * CEP patterns ({@link PatternMachines}), apply it with the {@link ScoreEngine}, and prune pattern
+ * states that can no longer complete. The keyed operator ({@code AccountOperator}) only orders the
+ * records and wake-ups and keeps the entries; tests drive this class without Flink the same way.
+ */
+public final class AccountPass {
+    private final ScoreEngine engine;
+    private final PatternMachines machines;
+    private final long dedupeWindowMs;
+    private final boolean[] sequence;
+
+    public AccountPass(ScoreEngine engine, PatternMachines machines, long dedupeWindowMs) {
+        this.engine = engine;
+        this.machines = machines;
+        this.dedupeWindowMs = dedupeWindowMs;
+        this.sequence = new boolean[engine.signalCount()];
+        for (Signal s : engine.model().signals()) {
+            sequence[s.index()] = s.kind() == SignalKind.SEQUENCE;
+        }
+    }
+
+    public ScoreEngine engine() {
+        return engine;
+    }
+
+    /**
+     * One record of the entry's account, in SPEC 3 order. Returns false when it is a duplicate
+     * (counted and dropped, SPEC 4), true when it was applied.
+     */
+    public boolean record(AccountEntry entry, UsageEvent e, ScoringOutput out) throws Exception {
+        entry.dirty = true;
+        if (entry.kept.isDuplicate(KeptMessageIds.fingerprint(e.messageId), e.timestamp, dedupeWindowMs)) {
+            return false;
+        }
+        int n = engine.signalCount();
+        boolean[] accFiring = new boolean[n];
+        boolean[] userFiring = new boolean[n];
+        boolean userEntity = e.userId != null && (e.isActivity() || e.isIdentify());
+        Map<String, PatternState> accPatterns = null;
+        Map<String, PatternState> userPatterns = null;
+        if (e.isActivity() && e.hitSignals.length > 0 && machines.any() && engine.matchedByThisModel(e)) {
+            EntityState acc = entry.account == null ? null : engine.relayout(entry.account.entity);
+            accPatterns = acc == null || acc.patterns == null ? new LinkedHashMap<>() : acc.patterns;
+            machines.process(e, false, states(accPatterns), done(acc), accFiring);
+            if (userEntity) {
+                EntityState u = entry.user(e.userId);
+                u = u == null ? null : engine.relayout(u);
+                userPatterns = u == null || u.patterns == null ? new LinkedHashMap<>() : u.patterns;
+                machines.process(e, true, states(userPatterns), done(u), userFiring);
+            }
+        }
+        engine.apply(entry, e, accFiring, userFiring, out);
+        if (entry.account != null) {
+            if (accPatterns != null) {
+                entry.account.entity.patterns = accPatterns;
+            }
+            entry.accountPatternWake = prune(entry.account.entity, e.timestamp);
+        }
+        if (userEntity) {
+            EntityState u = entry.user(e.userId);
+            if (u != null) {
+                if (userPatterns != null) {
+                    u.patterns = userPatterns;
+                }
+                setPatternWake(entry, e.userId, prune(u, e.timestamp));
+            }
+        }
+        return true;
+    }
+
+    /** The entry's wake-up at {@code time}, after its records at {@code time}: ticks, retention, pruning. */
+    public void wake(AccountEntry entry, long time, ScoringOutput out) throws Exception {
+        engine.wake(entry, time, out);
+        entry.wakesDone(time);
+        if (entry.account == null) {
+            return;
+        }
+        if (entry.accountPatternWake <= time) {
+            entry.accountPatternWake = prune(entry.account.entity, time);
+            entry.dirty = true;
+        }
+        for (String id : entry.patternsDueBy(time)) {
+            EntityState u = entry.user(id);
+            if (u == null) {
+                entry.patternWakes.remove(id);
+                continue;
+            }
+            setPatternWake(entry, id, prune(engine.relayout(u), time));
+            entry.putUser(id, u);
+        }
+    }
+
+    /** After a restore without the operator's wake-ups: when the entry's pattern states next need pruning. */
+    public void recomputePatternWake(AccountEntry entry) throws Exception {
+        if (entry.account != null && entry.account.entity.patterns != null) {
+            entry.accountPatternWake = prune(entry.account.entity, Long.MIN_VALUE + 1);
+        }
+    }
+
+    private static void setPatternWake(AccountEntry entry, String userId, long time) {
+        if (time == Long.MAX_VALUE) {
+            entry.patternWakes.remove(userId);
+        } else {
+            entry.patternWakes.put(userId, time);
+        }
+    }
+
+    /** Prunes an entity's pattern states at {@code time}; the next time pruning is due. */
+    private long prune(EntityState e, long time) throws Exception {
+        if (e.patterns == null || e.patterns.isEmpty()) {
+            e.patterns = null;
+            return Long.MAX_VALUE;
+        }
+        long next = machines.prune(e.patterns, time);
+        if (e.patterns.isEmpty()) {
+            e.patterns = null;
+        }
+        return next;
+    }
+
+    /** Milestones already reached: their patterns run no more (the engine would ignore them). */
+    private boolean[] done(EntityState e) {
+        boolean[] done = new boolean[sequence.length];
+        if (e != null) {
+            for (int i = 0; i < done.length; i++) {
+                done[i] = sequence[i] && e.signals[i].fired;
+            }
+        }
+        return done;
+    }
+
+    private static PatternMachines.States states(Map<String, PatternState> map) {
+        return new PatternMachines.States() {
+            @Override
+            public PatternState get(String key) {
+                return map.get(key);
+            }
+
+            @Override
+            public void put(String key, PatternState state) {
+                map.put(key, state);
+            }
+
+            @Override
+            public void remove(String key) {
+                map.remove(key);
+            }
+        };
+    }
+}

@@ -1,0 +1,452 @@
+package io.pqlscore.scoring;
+
+import io.pqlscore.model.ScoringModel;
+import io.pqlscore.model.Signal;
+import io.pqlscore.model.SignalKind;
+import io.pqlscore.patterns.PatternState;
+import java.io.IOException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
+import org.apache.flink.cep.nfa.NFAState;
+import org.apache.flink.cep.nfa.NFAStateSerializer;
+import org.apache.flink.cep.nfa.sharedbuffer.EventId;
+import org.apache.flink.cep.nfa.sharedbuffer.Lockable;
+import org.apache.flink.cep.nfa.sharedbuffer.NodeId;
+import org.apache.flink.cep.nfa.sharedbuffer.SharedBufferNode;
+import org.apache.flink.cep.nfa.sharedbuffer.SharedBufferNodeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+
+/**
+ * The compact, versioned byte layout of the account operator's state: one value per account
+ * ({@link AccountEntry}: its entity, active users, enterprise flag, the users' wake-up agenda,
+ * the kept {@code messageId} fingerprints, its pattern states) and one per user (its entity and
+ * pattern states). Written only when a value leaves the operator's cache or before a checkpoint.
+ *
+ * <ul>
+ *   <li>Signals are named by the model's layout number ({@link SignalLayouts}), not their ids;
+ *       a signal still at its initial state is not written at all.</li>
+ *   <li>Times are varints relative to the entity's last record; the min and max sentinels take
+ *       one byte. Distinct-day keys (UTC dates) are written as day numbers.</li>
+ *   <li>CEP's NFA states and shared-buffer entries use CEP's own serializers.</li>
+ * </ul>
+ * A leading format byte ({@value #FORMAT}) lets a later layout read this one.
+ */
+public final class EntityCodec {
+    public static final int FORMAT = 1;
+
+    private static final int FIRED = 1;
+    private static final int VALUE = 2;
+    private static final int LAST_SEEN = 4;
+    private static final int KEYS = 8;
+    private static final int KEYS_AS_DAYS = 16;
+    private static final int TIMES = 32;
+
+    private final SignalLayouts layouts;
+    private final boolean[] dayKeyed;
+    private final NFAStateSerializer nfaSerializer = new NFAStateSerializer();
+    private final EventId.EventIdSerializer eventIdSerializer = EventId.EventIdSerializer.INSTANCE;
+    private final Lockable.LockableTypeSerializer<Long> eventSerializer = new Lockable.LockableTypeSerializer<>(LongSerializer.INSTANCE);
+    private final NodeId.NodeIdSerializer nodeIdSerializer = new NodeId.NodeIdSerializer();
+    private final Lockable.LockableTypeSerializer<SharedBufferNode> nodeSerializer =
+            new Lockable.LockableTypeSerializer<>(new SharedBufferNodeSerializer());
+    private final DataOutputSerializer out = new DataOutputSerializer(512);
+    private final DataInputDeserializer in = new DataInputDeserializer();
+
+    public EntityCodec(ScoringModel model, SignalLayouts layouts) {
+        this.layouts = layouts;
+        this.dayKeyed = new boolean[model.signals().size()];
+        for (Signal s : model.signals()) {
+            dayKeyed[s.index()] = s.kind() == SignalKind.DISTINCT && s.distinctBy() == Signal.DistinctBy.DAY;
+        }
+    }
+
+    // ---------------------------------------------------------------- accounts
+
+    public byte[] encodeAccount(AccountEntry a) throws IOException {
+        out.clear();
+        out.writeByte(FORMAT);
+        boolean hasEntity = a.account != null;
+        out.writeBoolean(hasEntity);
+        if (hasEntity) {
+            AccountState s = a.account;
+            writeLayoutAndEntity(s.entity);
+            long base = s.entity.lastRecordAt;
+            writeVarInt(s.recentUsers.length);
+            for (int i = 0; i < s.recentUsers.length; i++) {
+                writeString(s.recentUsers[i]);
+                writeTime(s.recentUserTimes[i], base);
+            }
+            out.writeBoolean(s.enterprise);
+            writeVarInt(a.userWakes.size());
+            for (Map.Entry<String, Long> w : a.userWakes.entrySet()) {
+                writeString(w.getKey());
+                writeTime(w.getValue(), base);
+            }
+            writeTime(a.accountPatternWake, base);
+            writeVarInt(a.patternWakes.size());
+            for (Map.Entry<String, Long> w : a.patternWakes.entrySet()) {
+                writeString(w.getKey());
+                writeTime(w.getValue(), base);
+            }
+        }
+        writeVarInt(a.kept.size());
+        long previous = 0;
+        for (Map.Entry<Long, Long> k : a.kept.entries()) {
+            out.writeLong(k.getKey());
+            writeVarLong(zigzag(k.getValue() - previous));
+            previous = k.getValue();
+        }
+        return out.getCopyOfBuffer();
+    }
+
+    public AccountEntry decodeAccount(String accountId, byte[] bytes) throws IOException {
+        AccountEntry a = new AccountEntry(accountId);
+        if (bytes == null) {
+            return a;
+        }
+        in.setBuffer(bytes);
+        format(in.readUnsignedByte());
+        if (in.readBoolean()) {
+            AccountState s = new AccountState();
+            s.entity = readLayoutAndEntity();
+            long base = s.entity.lastRecordAt;
+            int n = readVarInt();
+            s.recentUsers = new String[n];
+            s.recentUserTimes = new long[n];
+            for (int i = 0; i < n; i++) {
+                s.recentUsers[i] = readString();
+                s.recentUserTimes[i] = readTime(base);
+            }
+            s.enterprise = in.readBoolean();
+            int w = readVarInt();
+            for (int i = 0; i < w; i++) {
+                String user = readString();
+                a.restoreUserWake(user, readTime(base));
+            }
+            a.accountPatternWake = readTime(base);
+            int p = readVarInt();
+            for (int i = 0; i < p; i++) {
+                String user = readString();
+                a.patternWakes.put(user, readTime(base));
+            }
+            a.account = s;
+        }
+        int k = readVarInt();
+        long previous = 0;
+        for (int i = 0; i < k; i++) {
+            long fp = in.readLong();
+            previous += unzigzag(readVarLong());
+            a.kept.keep(fp, previous);
+        }
+        return a;
+    }
+
+    // ---------------------------------------------------------------- users
+
+    public byte[] encodeUser(EntityState user) throws IOException {
+        out.clear();
+        out.writeByte(FORMAT);
+        writeLayoutAndEntity(user);
+        return out.getCopyOfBuffer();
+    }
+
+    public EntityState decodeUser(byte[] bytes) throws IOException {
+        if (bytes == null) {
+            return null;
+        }
+        in.setBuffer(bytes);
+        format(in.readUnsignedByte());
+        return readLayoutAndEntity();
+    }
+
+    private static void format(int f) {
+        if (f != FORMAT) {
+            throw new IllegalStateException("state value in format " + f + ", this job reads format " + FORMAT);
+        }
+    }
+
+    // ---------------------------------------------------------------- entities
+
+    private void writeLayoutAndEntity(EntityState e) throws IOException {
+        out.writeInt(layouts.layoutOf(e.signalIds));
+        long base = e.lastRecordAt;
+        writeVarLong(zigzag(base));
+        out.writeByte(e.tier);
+        writeTime(e.lastActivityAt, base);
+        writeTime(e.lastEvalAt, base);
+        writeTime(e.tickAt, base);
+        writeTime(e.scheduledAt, base);
+        writeVarInt(e.traitKeys.length);
+        for (int i = 0; i < e.traitKeys.length; i++) {
+            writeString(e.traitKeys[i]);
+            writeString(e.traitValues[i]);
+        }
+        boolean current = e.signalIds == layouts.currentIds() || java.util.Arrays.equals(e.signalIds, layouts.currentIds());
+        int touched = 0;
+        for (SignalState s : e.signals) {
+            if (!untouched(s)) {
+                touched++;
+            }
+        }
+        writeVarInt(touched);
+        int previous = -1;
+        for (int i = 0; i < e.signals.length; i++) {
+            SignalState s = e.signals[i];
+            if (untouched(s)) {
+                continue;
+            }
+            writeVarInt(i - previous - 1);
+            previous = i;
+            boolean days = current && i < dayKeyed.length && dayKeyed[i] && allDays(s.keys);
+            int flags = (s.fired ? FIRED : 0) | (s.value != 0 || s.valueAt != 0 ? VALUE : 0)
+                    | (s.lastSeen != Long.MIN_VALUE ? LAST_SEEN : 0) | (s.keys.length > 0 ? KEYS : 0)
+                    | (days ? KEYS_AS_DAYS : 0) | (s.times.length > 0 ? TIMES : 0);
+            out.writeByte(flags);
+            if ((flags & VALUE) != 0) {
+                out.writeDouble(s.value);
+                writeTime(s.valueAt, base);
+            }
+            if ((flags & LAST_SEEN) != 0) {
+                writeTime(s.lastSeen, base);
+            }
+            if ((flags & KEYS) != 0) {
+                writeVarInt(s.keys.length);
+                for (String k : s.keys) {
+                    if (days) {
+                        writeVarLong(zigzag(LocalDate.parse(k).toEpochDay()));
+                    } else {
+                        writeString(k);
+                    }
+                }
+            }
+            if ((flags & TIMES) != 0) {
+                writeVarInt(s.times.length);
+                for (long t : s.times) {
+                    writeTime(t, base);
+                }
+            }
+        }
+        Map<String, PatternState> patterns = e.patterns;
+        int n = 0;
+        if (patterns != null) {
+            for (PatternState p : patterns.values()) {
+                if (!p.isIdle()) {
+                    n++;
+                }
+            }
+        }
+        writeVarInt(n);
+        if (n > 0) {
+            for (Map.Entry<String, PatternState> p : patterns.entrySet()) {
+                if (!p.getValue().isIdle()) {
+                    writeString(p.getKey());
+                    writePattern(p.getValue());
+                }
+            }
+        }
+    }
+
+    private EntityState readLayoutAndEntity() throws IOException {
+        EntityState e = new EntityState();
+        e.signalIds = layouts.ids(in.readInt());
+        long base = unzigzag(readVarLong());
+        e.lastRecordAt = base;
+        e.tier = in.readUnsignedByte();
+        e.lastActivityAt = readTime(base);
+        e.lastEvalAt = readTime(base);
+        e.tickAt = readTime(base);
+        e.scheduledAt = readTime(base);
+        int t = readVarInt();
+        e.traitKeys = new String[t];
+        e.traitValues = new String[t];
+        for (int i = 0; i < t; i++) {
+            e.traitKeys[i] = readString();
+            e.traitValues[i] = readString();
+        }
+        e.signals = new SignalState[e.signalIds.length];
+        int touched = readVarInt();
+        int i = -1;
+        for (int k = 0; k < touched; k++) {
+            i += readVarInt() + 1;
+            SignalState s = new SignalState();
+            int flags = in.readUnsignedByte();
+            s.fired = (flags & FIRED) != 0;
+            if ((flags & VALUE) != 0) {
+                s.value = in.readDouble();
+                s.valueAt = readTime(base);
+            }
+            if ((flags & LAST_SEEN) != 0) {
+                s.lastSeen = readTime(base);
+            }
+            if ((flags & KEYS) != 0) {
+                int n = readVarInt();
+                s.keys = new String[n];
+                boolean days = (flags & KEYS_AS_DAYS) != 0;
+                for (int j = 0; j < n; j++) {
+                    s.keys[j] = days ? LocalDate.ofEpochDay(unzigzag(readVarLong())).toString() : readString();
+                }
+            }
+            if ((flags & TIMES) != 0) {
+                int n = readVarInt();
+                s.times = new long[n];
+                for (int j = 0; j < n; j++) {
+                    s.times[j] = readTime(base);
+                }
+            }
+            e.signals[i] = s;
+        }
+        for (int j = 0; j < e.signals.length; j++) {
+            if (e.signals[j] == null) {
+                e.signals[j] = new SignalState();
+            }
+        }
+        int n = readVarInt();
+        if (n > 0) {
+            e.patterns = new LinkedHashMap<>();
+            for (int j = 0; j < n; j++) {
+                String key = readString();
+                e.patterns.put(key, readPattern());
+            }
+        }
+        return e;
+    }
+
+    private static boolean untouched(SignalState s) {
+        return s == null || (!s.fired && s.value == 0 && s.valueAt == 0 && s.lastSeen == Long.MIN_VALUE && s.keys.length == 0
+                && s.times.length == 0);
+    }
+
+    private static boolean allDays(String[] keys) {
+        for (String k : keys) {
+            if (k.length() != 10 || k.charAt(4) != '-' || k.charAt(7) != '-') {
+                return false;
+            }
+            try {
+                if (!LocalDate.parse(k).toString().equals(k)) {
+                    return false;
+                }
+            } catch (java.time.format.DateTimeParseException e) {
+                return false;
+            }
+        }
+        return keys.length > 0;
+    }
+
+    // ---------------------------------------------------------------- patterns
+
+    private void writePattern(PatternState p) throws IOException {
+        out.writeInt(p.definition);
+        nfaSerializer.serialize(p.nfa, out);
+        writeVarInt(p.counts.size());
+        for (Map.Entry<Long, Integer> c : p.counts.entrySet()) {
+            out.writeLong(c.getKey());
+            writeVarInt(c.getValue());
+        }
+        writeVarInt(p.events.size());
+        for (Map.Entry<EventId, Lockable<Long>> ev : p.events.entrySet()) {
+            eventIdSerializer.serialize(ev.getKey(), out);
+            eventSerializer.serialize(ev.getValue(), out);
+        }
+        writeVarInt(p.entries.size());
+        for (Map.Entry<NodeId, Lockable<SharedBufferNode>> en : p.entries.entrySet()) {
+            nodeIdSerializer.serialize(en.getKey(), out);
+            nodeSerializer.serialize(en.getValue(), out);
+        }
+    }
+
+    private PatternState readPattern() throws IOException {
+        PatternState p = new PatternState();
+        p.definition = in.readInt();
+        p.nfa = nfaSerializer.deserialize(in);
+        int c = readVarInt();
+        for (int i = 0; i < c; i++) {
+            p.counts.put(in.readLong(), readVarInt());
+        }
+        int e = readVarInt();
+        for (int i = 0; i < e; i++) {
+            p.events.put(eventIdSerializer.deserialize(in), eventSerializer.deserialize(in));
+        }
+        int n = readVarInt();
+        for (int i = 0; i < n; i++) {
+            p.entries.put(nodeIdSerializer.deserialize(in), nodeSerializer.deserialize(in));
+        }
+        return p;
+    }
+
+    // ---------------------------------------------------------------- primitives
+
+    private void writeTime(long t, long base) throws IOException {
+        if (t == Long.MIN_VALUE) {
+            out.writeByte(0);
+        } else if (t == Long.MAX_VALUE) {
+            out.writeByte(1);
+        } else {
+            writeVarLong(zigzag(t - base) + 2);
+        }
+    }
+
+    private long readTime(long base) throws IOException {
+        long v = readVarLong();
+        return v == 0 ? Long.MIN_VALUE : v == 1 ? Long.MAX_VALUE : base + unzigzag(v - 2);
+    }
+
+    private void writeString(String s) throws IOException {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        writeVarInt(b.length);
+        out.write(b);
+    }
+
+    private String readString() throws IOException {
+        int n = readVarInt();
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private void writeVarInt(int v) throws IOException {
+        writeVarLong(v & 0xffffffffL);
+    }
+
+    private int readVarInt() throws IOException {
+        return (int) readVarLong();
+    }
+
+    private void writeVarLong(long v) throws IOException {
+        while ((v & ~0x7fL) != 0) {
+            out.writeByte((int) ((v & 0x7f) | 0x80));
+            v >>>= 7;
+        }
+        out.writeByte((int) v);
+    }
+
+    private long readVarLong() throws IOException {
+        long v = 0;
+        int shift = 0;
+        while (true) {
+            int b = in.readUnsignedByte();
+            v |= (long) (b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                return v;
+            }
+            shift += 7;
+        }
+    }
+
+    private static long zigzag(long v) {
+        return (v << 1) ^ (v >> 63);
+    }
+
+    private static long unzigzag(long v) {
+        return (v >>> 1) ^ -(v & 1);
+    }
+
+    /** Every pattern state key of an entity (for tests). */
+    static List<String> patternKeys(EntityState e) {
+        return e.patterns == null ? List.of() : new ArrayList<>(e.patterns.keySet());
+    }
+}
