@@ -34,7 +34,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 class ModelSchemaTest {
 
-    /** Every model file: the contract's, the shipped ones, the test fixtures', the Kubernetes ConfigMap's. */
+    /** Every model file: the contract's, the shipped ones, the test fixtures', the Kubernetes base's. */
     static Stream<Arguments> modelFiles() throws IOException {
         List<Arguments> out = new ArrayList<>();
         out.add(file(Shared.dir().resolve("model-format.yaml")));
@@ -43,9 +43,8 @@ class ModelSchemaTest {
             shipped.filter(p -> p.toString().endsWith(".yaml")).sorted().forEach(p -> out.add(file(p)));
         }
         out.add(file(Path.of("src/test/resources/savepoints/v1/model.yaml")));
-        Map<?, ?> configMap = new Yaml(new SafeConstructor(new LoaderOptions()))
-                .load(Files.readString(Path.of("k8s/model-configmap.yaml")));
-        out.add(Arguments.of("k8s/model-configmap.yaml data.model.yaml", ((Map<?, ?>) configMap.get("data")).get("model.yaml")));
+        // the kustomize base's model, which its configMapGenerator turns into the model ConfigMap
+        out.add(file(Path.of("k8s/base/model.yaml")));
         for (String[] block : modelBlocksOfModelMd()) {
             out.add(Arguments.of(block[0], block[1]));
         }
@@ -220,7 +219,7 @@ class ModelSchemaTest {
         // a duplicate key is refused while reading, before any schema
         assertThatThrownBy(() -> ModelLoader.readDocument("id: a\nid: b\n", "dup.yaml"))
                 .isInstanceOf(ModelValidationException.class).hasMessageContaining("duplicate key");
-        assertThat(modelFilesNamed()).contains("src/main/resources/models/default.yaml", "k8s/model-configmap.yaml data.model.yaml");
+        assertThat(modelFilesNamed()).contains("src/main/resources/models/default.yaml", "k8s/base/model.yaml");
     }
 
     private static List<String> modelFilesNamed() {
