@@ -42,8 +42,8 @@ import org.apache.flink.util.OutputTag;
  * <p><b>State.</b> One value per account and one per user ({@link EntityCodec}), read at most once
  * and written at most once per stay in a write-back cache of decoded accounts ({@code cacheSize}
  * accounts, least recently used out first): a busy account costs no state access per record. The
- * cache is written back before every checkpoint barrier ({@link #prepareSnapshotPreBarrier}), so a
- * checkpoint holds exactly what the records before it did. The waiting records and the wake-ups are
+ * cache is written back in every snapshot before the keyed state backend's own ({@link
+ * #snapshotState}), so a checkpoint holds exactly what the records before its barrier did. The waiting records and the wake-ups are
  * raw keyed state, written only in snapshots.
  *
  * <p><b>Outputs.</b> Transitions as they happen; current-score rows ({@link #CURRENT_SCORES}) once
@@ -220,7 +220,7 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
         if (!pass.record(entry, e, sink)) {
             duplicates.inc();
         }
-        setWake(entry.accountId, entry.nextWake());
+        setWake(entry.accountId, pass.nextWake(entry));
         observedWatermark = currentWatermark();
     }
 
@@ -228,7 +228,7 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
     protected void onWake(String key, long time) throws Exception {
         AccountEntry entry = entry(key);
         pass.wake(entry, time, sink);
-        setWake(key, entry.nextWake());
+        setWake(key, pass.nextWake(entry));
         observedWatermark = currentWatermark();
     }
 
@@ -302,19 +302,20 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
         e.dirtyUsers.clear();
     }
 
+    /**
+     * Writes back every changed entry of the cache, then snapshots the waiting records and wake-ups
+     * (raw keyed state) and the signal layouts. Runs in the snapshot's synchronous part, before the
+     * keyed state backend takes its own snapshot, so that one holds what the records before the
+     * barrier did; the entries stay cached, now clean.
+     */
     @Override
-    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        super.prepareSnapshotPreBarrier(checkpointId);
+    public void snapshotState(StateSnapshotContext context) throws Exception {
         for (AccountEntry e : cache.values()) {
             if (e.dirty || e.usersCleared || !e.dirtyUsers.isEmpty()) {
                 setKey(e.accountId);
                 write(e);
             }
         }
-    }
-
-    @Override
-    public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         layoutsState.update(layouts.entries());
     }
@@ -326,7 +327,7 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
             AccountEntry e = entry(account);
             if (e.account != null) {
                 pass.recomputePatternWake(e);
-                setWake(account, e.nextWake());
+                setWake(account, pass.nextWake(e));
             }
         }
     }

@@ -84,6 +84,10 @@ public final class AccountPass {
     public void wake(AccountEntry entry, long time, ScoringOutput out) throws Exception {
         engine.wake(entry, time, out);
         entry.wakesDone(time);
+        if (!entry.kept.isEmpty()) {
+            entry.kept.purge(time, dedupeWindowMs);
+            entry.dirty = true;
+        }
         if (entry.account == null) {
             return;
         }
@@ -100,6 +104,18 @@ public final class AccountPass {
             setPatternWake(entry, id, prune(engine.relayout(u), time));
             entry.putUser(id, u);
         }
+    }
+
+    /**
+     * The entry's one wake-up: its own and its users' ticks and retention, pattern pruning, and for
+     * an account forgotten with ids still within the dedupe window, when the last of them expires.
+     */
+    public long nextWake(AccountEntry entry) {
+        long t = entry.wakeTime();
+        if (entry.account == null && !entry.kept.isEmpty()) {
+            t = Math.min(t, entry.kept.oldest() + dedupeWindowMs + 1);
+        }
+        return t;
     }
 
     /** After a restore without the operator's wake-ups: when the entry's pattern states next need pruning. */

@@ -87,7 +87,7 @@ public final class PassDriver implements ScoringOutput {
     /** Every wake-up strictly before {@code time} (those at it come after its records). */
     private void wakeBefore(AccountEntry entry, long time) throws Exception {
         long w;
-        while ((w = entry.wakeTime()) < time && w != Long.MAX_VALUE) {
+        while ((w = pass.nextWake(entry)) < time && w != Long.MAX_VALUE) {
             pass.wake(entry, w, this);
         }
     }
