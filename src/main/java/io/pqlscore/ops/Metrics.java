@@ -37,23 +37,19 @@ public final class Metrics {
     public static final String EVENTS_IN = "events_in";
     /**
      * {@code RecordRouter}: records sent to the dead letters, by label {@link #REASON} (every
-     * {@code RejectReason} registered at start); also the {@code EventSequencer}'s and the
+     * {@code RejectReason} registered at start); also the {@code AccountOperator}'s and the
      * {@code IdentityResolution}'s guard, with reason {@link #LATE_AFTER_SHUFFLE}, and the
      * {@code IdentityResolution}'s {@code missing_account} rejections.
      */
     public static final String REJECTED = "rejected";
-    /** Late records wherever found: the router's {@code late} rejections and the sequencer's guard. */
+    /** Late records wherever found: the router's {@code late} rejections and the keyed stages' guards. */
     public static final String LATE = "late";
-    /** {@code EventSequencer}: duplicates dropped within the dedupe window. */
+    /** {@code AccountOperator}: duplicates dropped within the dedupe window. */
     public static final String DUPLICATES = "duplicates";
-    /** {@code AccountScorer}: all transitions. */
+    /** {@code AccountOperator}: all transitions. */
     public static final String TRANSITIONS = "transitions";
-    /** {@code AccountScorer}: transitions by labels {@link #KIND}, {@link #DIRECTION} and {@link #TIER} (the new tier). */
+    /** {@code AccountOperator}: transitions by labels {@link #KIND}, {@link #DIRECTION} and {@link #TIER} (the new tier). */
     public static final String TIER_TRANSITIONS = "tier_transitions";
-    /** {@code AccountScorer}: firings without their record (a bug upstream if ever non-zero). */
-    public static final String ORPHAN_FIRINGS = "orphan_firings";
-    /** {@code ExpiringCepOperator} (usage patterns): keys forgotten after the expiry (an entity's metric gone quiet). */
-    public static final String PATTERN_KEYS_EXPIRED = "pattern_keys_expired";
     /**
      * {@code IdentityResolution}: records applied in an account they did not name (activity given its
      * user's current account, an {@code identify} copied to each account its user belongs to).
@@ -66,7 +62,7 @@ public final class Metrics {
      * counted in {@link #REJECTED} with reason {@code missing_account}).
      */
     public static final String IDENTITY_NO_ACCOUNT = "identity_no_account";
-    /** {@code AccountScorer}: wall clock minus the current watermark, in ms. */
+    /** {@code AccountOperator}: wall clock minus the current watermark, in ms. */
     public static final String SCORING_LAG_MS = "scoring_lag_ms";
     /**
      * The ordered operators (account stage, identity stage): records waiting for the watermark on
@@ -88,7 +84,7 @@ public final class Metrics {
     public static final String DIRECTION = "direction";
     /** Label of {@link #TIER_TRANSITIONS} (the new tier, {@code none} included) and {@link #ENTITIES}: a tier of the model. */
     public static final String TIER = "tier";
-    /** The {@link #REASON} of the late records the {@code EventSequencer}'s guard finds after the shuffle. */
+    /** The {@link #REASON} of the late records the account and identity stages' guards find after the shuffle. */
     public static final String LATE_AFTER_SHUFFLE = "late_after_shuffle";
 
     // ------------------------------------------------------------------ the catalogue
@@ -130,8 +126,6 @@ public final class Metrics {
             new Def(DUPLICATES, Type.COUNTER, List.of()),
             new Def(TRANSITIONS, Type.COUNTER, List.of()),
             new Def(TIER_TRANSITIONS, Type.COUNTER, List.of(KIND, DIRECTION, TIER)),
-            new Def(ORPHAN_FIRINGS, Type.COUNTER, List.of()),
-            new Def(PATTERN_KEYS_EXPIRED, Type.COUNTER, List.of()),
             new Def(SCORING_LAG_MS, Type.GAUGE, List.of()),
             new Def(ENTITIES, Type.GAUGE, List.of(KIND, TIER)),
             new Def(BUFFERED_RECORDS, Type.GAUGE, List.of()),

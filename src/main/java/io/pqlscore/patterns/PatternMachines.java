@@ -176,10 +176,10 @@ public final class PatternMachines implements AutoCloseable {
     private boolean run(Machine m, PatternState s, long event, long time) throws Exception {
         store.bind(s);
         try {
-            if (m.window > 0) {
-                try (SharedBufferAccessor<Long> a = buffer.getAccessor()) {
-                    m.nfa.advanceTime(a, s.nfa, time, m.skip);
-                }
+            // as CEP's operator does before each timestamp: prunes timed-out partial matches, and the
+            // shared buffer's per-timestamp event counters of earlier instants
+            try (SharedBufferAccessor<Long> a = buffer.getAccessor()) {
+                m.nfa.advanceTime(a, s.nfa, time, m.skip);
             }
             Collection<Map<String, List<Long>>> matches;
             try (SharedBufferAccessor<Long> a = buffer.getAccessor()) {

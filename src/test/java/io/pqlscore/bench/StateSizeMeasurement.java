@@ -256,12 +256,11 @@ public final class StateSizeMeasurement {
 
     private static void printCounters(InMemoryReporter reporter, JobID job) {
         System.out.printf(Locale.ROOT, "counters: events_in=%d rejected=%d duplicates=%d transitions=%d "
-                + "orphan_firings=%d late_after_shuffle=%d%n",
+                + "late_after_shuffle=%d%n",
                 sumCounters(reporter, job, "pqlscore\\.events_in$"),
                 sumCounters(reporter, job, "pqlscore\\.reason\\.[a-z_]+\\.rejected$"),
                 sumCounters(reporter, job, "pqlscore\\.duplicates$"),
                 sumCounters(reporter, job, "pqlscore\\.transitions$"),
-                sumCounters(reporter, job, "pqlscore\\.orphan_firings$"),
                 sumCounters(reporter, job, "pqlscore\\.reason\\.late_after_shuffle\\.rejected$"));
     }
 

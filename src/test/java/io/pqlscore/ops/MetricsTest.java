@@ -233,13 +233,11 @@ class MetricsTest {
         long lines = Files.readAllLines(events).stream().filter(l -> !l.isBlank()).count();
         assertThat(counter(metrics, Metrics.EVENTS_IN)).isEqualTo(lines);
         assertThat(counter(metrics, Metrics.DUPLICATES)).isEqualTo(name.startsWith("04") ? 2 : 0);
-        // late: the router's counter, the one after the sequencer's guard and the identity stage's guard,
-        // one per subtask each
+        // late: the router's counter and the guards of the identity and account stages, one per subtask each
         assertThat(metrics.get(Metrics.LATE)).hasSize(6);
         assertThat(counter(metrics, Metrics.LATE)).isZero();
         assertThat(counter(metrics, "rejected.late")).isZero();
         assertThat(counter(metrics, "rejected.late_after_shuffle")).isZero();
-        assertThat(counter(metrics, Metrics.ORPHAN_FIRINGS)).isZero();
         // after the final watermark nothing is behind: 0 on every scorer subtask that scored an
         // account (one that never had one has seen no watermark: -1)
         assertThat(gauge(metrics, Metrics.SCORING_LAG_MS)).hasSize(2).isSubsetOf(0L, -1L).contains(0L);

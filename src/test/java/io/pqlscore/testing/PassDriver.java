@@ -68,6 +68,14 @@ public final class PassDriver implements ScoringOutput {
 
     /** Runs valid records of accounts (any order; they are put in SPEC 3 order first). */
     public PassDriver run(List<UsageEvent> events) throws Exception {
+        return run(events, true);
+    }
+
+    /**
+     * As {@link #run(List)}; without {@code toTheEnd} time stops at the last record (the entries
+     * keep their state, pattern states and wake-ups: for state tests).
+     */
+    public PassDriver run(List<UsageEvent> events, boolean toTheEnd) throws Exception {
         List<UsageEvent> sorted = new ArrayList<>(events);
         sorted.sort(Comparator.comparingLong((UsageEvent e) -> e.timestamp).thenComparing(MessageIdOrder.RECORDS));
         for (UsageEvent e : sorted) {
@@ -77,8 +85,10 @@ public final class PassDriver implements ScoringOutput {
                 duplicates++;
             }
         }
-        for (AccountEntry entry : accounts.values()) {
-            wakeBefore(entry, Long.MAX_VALUE);
+        if (toTheEnd) {
+            for (AccountEntry entry : accounts.values()) {
+                wakeBefore(entry, Long.MAX_VALUE);
+            }
         }
         machines.close();
         return this;

@@ -1,0 +1,115 @@
+package io.pqlscore.scoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pqlscore.events.EventParser;
+import io.pqlscore.events.ParsedRecord;
+import io.pqlscore.events.SourcePosition;
+import io.pqlscore.events.UsageEvent;
+import io.pqlscore.model.ModelLoader;
+import io.pqlscore.model.ScoringModel;
+import io.pqlscore.patterns.PatternState;
+import io.pqlscore.testing.IdentityDriver;
+import io.pqlscore.testing.PassDriver;
+import io.pqlscore.testing.Shared;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The compact state layout: every account and user the account stage holds in the middle of the
+ * generated case (every kind of signal, open CEP partial matches, wake-ups, kept ids) reads back
+ * as written, field by field; and the bytes are small.
+ */
+class EntityCodecTest {
+    private static ScoringModel model;
+    private static PassDriver driver;
+
+    @BeforeAll
+    static void runHalfTheCase() throws Exception {
+        model = ModelLoader.load(Shared.dir().resolve("model-format.yaml"));
+        EventParser parser = new EventParser(model);
+        List<ParsedRecord> parsed = new ArrayList<>();
+        long line = 0;
+        List<String> lines = Files.readAllLines(Shared.conformance().resolve("cases/11-generated.events.jsonl"));
+        for (String l : lines.subList(0, lines.size() / 2)) {
+            parsed.add(parser.parse(l.getBytes(StandardCharsets.UTF_8), new SourcePosition("t", 0, ++line)));
+        }
+        List<UsageEvent> events = new IdentityDriver(model.time().retentionMs()).resolve(parsed);
+        driver = new PassDriver(model).run(events, false);
+    }
+
+    /** Every field of an entity as text (pattern states through their own serializers' equality). */
+    static String describe(EntityState e) {
+        StringBuilder b = new StringBuilder();
+        b.append(Arrays.toString(e.signalIds)).append(e.tier).append('|').append(e.lastRecordAt).append('|')
+                .append(e.lastActivityAt).append('|').append(e.lastEvalAt).append('|').append(e.tickAt).append('|')
+                .append(e.scheduledAt).append('|').append(Arrays.toString(e.traitKeys)).append(Arrays.toString(e.traitValues));
+        for (SignalState s : e.signals) {
+            b.append("[").append(s.value).append(',').append(s.valueAt).append(',').append(s.lastSeen).append(',')
+                    .append(s.fired).append(',').append(Arrays.toString(s.keys)).append(',').append(Arrays.toString(s.times))
+                    .append(']');
+        }
+        if (e.patterns != null) {
+            for (Map.Entry<String, PatternState> p : new TreeMap<>(e.patterns).entrySet()) {
+                PatternState s = p.getValue();
+                // NFAState's stateChanged is a transient flag of CEP's, not state
+                b.append('{').append(p.getKey()).append(':').append(s.definition).append(',')
+                        .append(String.valueOf(s.nfa).replaceAll("stateChanged=(true|false)", ""))
+                        .append(',').append(new TreeMap<>(s.counts)).append(',').append(s.events.size()).append(',')
+                        .append(s.entries.size()).append('}');
+            }
+        }
+        return b.toString();
+    }
+
+    @Test
+    void everyAccountAndUserReadsBackAsWritten() throws Exception {
+        SignalLayouts layouts = new SignalLayouts(model);
+        EntityCodec codec = new EntityCodec(model, layouts);
+        int accounts = 0;
+        int users = 0;
+        int withPatterns = 0;
+        long accountBytes = 0;
+        long userBytes = 0;
+        for (AccountEntry a : driver.accounts.values()) {
+            byte[] bytes = codec.encodeAccount(a);
+            accountBytes += bytes.length;
+            AccountEntry back = codec.decodeAccount(a.accountId, bytes);
+            assertThat(back.account == null).isEqualTo(a.account == null);
+            if (a.account != null) {
+                accounts++;
+                assertThat(describe(back.account.entity)).isEqualTo(describe(a.account.entity));
+                assertThat(back.account.recentUsers).containsExactly(a.account.recentUsers);
+                assertThat(back.account.recentUserTimes).containsExactly(a.account.recentUserTimes);
+                assertThat(back.account.enterprise).isEqualTo(a.account.enterprise);
+                assertThat(back.userWakes).isEqualTo(a.userWakes);
+                assertThat(back.patternWakes).isEqualTo(a.patternWakes);
+                assertThat(back.accountPatternWake).isEqualTo(a.accountPatternWake);
+                withPatterns += a.account.entity.patterns == null ? 0 : 1;
+            }
+            assertThat(back.kept.entries()).containsExactlyElementsOf(a.kept.entries());
+            for (Map.Entry<String, EntityState> u : a.users.entrySet()) {
+                if (u.getValue() == null) {
+                    continue;
+                }
+                users++;
+                byte[] ub = codec.encodeUser(u.getValue());
+                userBytes += ub.length;
+                assertThat(describe(codec.decodeUser(ub))).as(u.getKey()).isEqualTo(describe(u.getValue()));
+                withPatterns += u.getValue().patterns == null ? 0 : 1;
+            }
+        }
+        assertThat(accounts).isGreaterThan(30);
+        assertThat(users).isGreaterThan(100);
+        assertThat(withPatterns).as("entities with open CEP partial matches").isPositive();
+        System.out.printf("codec: %d accounts, %.0f bytes each (kept ids included); %d users, %.0f bytes each%n", accounts,
+                (double) accountBytes / accounts, users, (double) userBytes / users);
+    }
+}
