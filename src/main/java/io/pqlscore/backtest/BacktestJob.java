@@ -52,8 +52,8 @@ import org.apache.flink.util.CloseableIterator;
  *                                                   dead letters ─▶ DeadLetterCounter ─▶ discard
  * </pre>
  *
- * The only engine setting that differs is {@link ScoringPipeline#withSignalPointsInScores}: current
- * scores also carry each signal's points. No checkpoints (a bounded run that fails is simply run
+ * The only setting that differs is {@link ScoringPipeline#forBacktest}: a current-score row for
+ * every evaluation, each carrying each signal's points. No checkpoints (a bounded run that fails is simply run
  * again), heap state by default (the whole history's state fits in memory for millions of
  * events, and is several times faster than RocksDB).
  */
@@ -143,7 +143,7 @@ public final class BacktestJob {
         try {
             EventSource source = new TappedSource(new FileEventSource(inputs, null), runId);
             ScoringStreams streams = new ScoringPipeline(options, model, source, null)
-                    .withSignalPointsInScores()
+                    .forBacktest()
                     .build(env);
             // the scorer's current scores are partitioned by account already: no shuffle
             DataStream<AccountSummary> summaries = DataStreamUtils

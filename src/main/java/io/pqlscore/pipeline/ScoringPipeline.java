@@ -31,10 +31,12 @@ public final class ScoringPipeline {
     }
 
     /**
-     * The backtest's only change to the job: current scores also carry each signal's points
-     * ({@link ScoreEngine#withSignalPointsInScores}). Same operators, same transitions.
+     * The backtest's only change to the job: a current-score row for every evaluation (the
+     * streaming job writes the latest per entity and watermark step), each also carrying each
+     * signal's points ({@link ScoreEngine#withSignalPointsInScores}). Same operators, same
+     * transitions.
      */
-    public ScoringPipeline withSignalPointsInScores() {
+    public ScoringPipeline forBacktest() {
         this.signalPointsInScores = true;
         return this;
     }
@@ -54,7 +56,7 @@ public final class ScoringPipeline {
             engine.withoutCurrentScores();
         }
         ScoringStreams streams = ScoringTopology.defineWorkflow(records, engine,
-                new ScoringTopology.Tuning(options.bufferHeapRecords, options.stateCacheAccounts));
+                new ScoringTopology.Tuning(options.bufferHeapRecords, options.stateCacheAccounts, signalPointsInScores));
         if (sinks != null) {
             sinks.attach(streams);
         }

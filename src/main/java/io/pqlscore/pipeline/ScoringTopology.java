@@ -55,9 +55,13 @@ public final class ScoringTopology {
 
     private ScoringTopology() {}
 
-    /** The operators' tuning: how many waiting records each holds on the heap, how many accounts the cache. */
-    public record Tuning(int bufferHeapRecords, int stateCacheAccounts) {
-        public static final Tuning DEFAULT = new Tuning(200_000, 20_000);
+    /**
+     * The operators' tuning: how many waiting records each holds on the heap, how many accounts
+     * the cache; {@code everyEvaluation}: a current-score row per evaluation (the backtest) instead
+     * of the latest per entity and watermark step.
+     */
+    public record Tuning(int bufferHeapRecords, int stateCacheAccounts, boolean everyEvaluation) {
+        public static final Tuning DEFAULT = new Tuning(200_000, 20_000, false);
     }
 
     /** How records are watermarked at the source, per split or partition (SPEC 3, 7). */
@@ -89,7 +93,7 @@ public final class ScoringTopology {
                 .keyBy(BY_ACCOUNT, Types.STRING)
                 .transform(ACCOUNTS_NAME, TypeInformation.of(Transition.class),
                         new AccountOperator(engine, model.time().dedupeWindowMs(), tuning.bufferHeapRecords(),
-                                tuning.stateCacheAccounts()))
+                                tuning.stateCacheAccounts()).everyEvaluation(tuning.everyEvaluation()))
                 .uid(UID_ACCOUNTS);
 
         transitions.sinkTo(new TierCensus(model))

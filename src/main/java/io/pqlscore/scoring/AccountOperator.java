@@ -64,6 +64,7 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
     private final ScoreEngine engine;
     private final long dedupeWindowMs;
     private final int cacheSize;
+    private boolean everyEvaluation;
 
     private transient ValueState<byte[]> accountState;
     private transient MapState<String, byte[]> usersState;
@@ -93,6 +94,15 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
         this.engine = engine;
         this.dedupeWindowMs = dedupeWindowMs;
         this.cacheSize = cacheSize;
+    }
+
+    /**
+     * A current-score row for every evaluation instead of the latest per entity and watermark step
+     * (the backtest folds them all). Returns this operator.
+     */
+    public AccountOperator everyEvaluation(boolean every) {
+        this.everyEvaluation = every;
+        return this;
     }
 
     @Override
@@ -349,7 +359,11 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
 
         @Override
         public void score(CurrentScore s) {
-            scores.put(s.accountId + '\u0000' + (s.userId == null ? "" : s.userId), s);
+            if (everyEvaluation) {
+                output(CURRENT_SCORES, s);
+            } else {
+                scores.put(s.accountId + '\u0000' + (s.userId == null ? "" : s.userId), s);
+            }
         }
     }
 }

