@@ -41,7 +41,7 @@ class BenchmarkSmokeTest {
         assertThat(t.path("full").path("checkpoints_after_run").path("full").path("state_size_bytes").asLong())
                 .isPositive();
         assertThat(t.path("state").path("bytes_per_user").asLong()).isPositive();
-        assertThat(t.path("state").path("by_operator_bytes").has("account-scorer")).isTrue();
+        assertThat(t.path("state").path("by_operator_bytes").has(io.pqlscore.pipeline.ScoringTopology.UID_ACCOUNTS)).isTrue();
         // the same run on the Segment-style stream: identity resolution at work, its state per user measured
         JsonNode id = t.path("identity_stream");
         assertThat(id.path("full").path("events_per_s").asLong()).isPositive();
