@@ -138,8 +138,11 @@ public final class PatternMachines implements AutoCloseable {
      * records. {@code user}: the entity is {@code e}'s user (patterns of user scope), else its
      * account. {@code done[i]}: signal {@code i} no longer runs for this entity (a milestone that has
      * fired). Sets {@code fired[i]} for every signal a pattern of this entity matched at {@code e}.
+     * Returns the earliest time a partial match of the patterns it ran will be too old
+     * ({@code Long.MAX_VALUE}: none).
      */
-    public void process(UsageEvent e, boolean user, States states, boolean[] done, boolean[] fired) throws Exception {
+    public long process(UsageEvent e, boolean user, States states, boolean[] done, boolean[] fired) throws Exception {
+        long expires = Long.MAX_VALUE;
         for (int h = 0; h < e.hitSignals.length; h++) {
             int i = e.hitSignals[h];
             Machine m = i < bySignal.length ? bySignal[i] : null;
@@ -162,6 +165,7 @@ public final class PatternMachines implements AutoCloseable {
                 s.definition = m.definition;
                 s.nfa = m.nfa.createInitialNFAState();
             }
+            s.signal = i;
             if (run(m, s, event, e.timestamp)) {
                 fired[i] = true;
             }
@@ -169,8 +173,12 @@ public final class PatternMachines implements AutoCloseable {
                 states.remove(key);
             } else {
                 states.put(key, s);
+                if (m.window > 0) {
+                    expires = Math.min(expires, expiresBy(s.nfa, m.window));
+                }
             }
         }
+        return expires;
     }
 
     private boolean run(Machine m, PatternState s, long event, long time) throws Exception {
@@ -201,9 +209,12 @@ public final class PatternMachines implements AutoCloseable {
         long next = Long.MAX_VALUE;
         for (Iterator<Map.Entry<String, PatternState>> it = states.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, PatternState> entry = it.next();
-            int i = signalOf(entry.getKey());
-            Machine m = i < bySignal.length ? bySignal[i] : null;
             PatternState s = entry.getValue();
+            if (s.signal < 0) {
+                s.signal = signalOf(entry.getKey());
+            }
+            int i = s.signal;
+            Machine m = i < bySignal.length ? bySignal[i] : null;
             if (m == null || s.definition != m.definition) {
                 it.remove(); // the signal is gone, or changed: its state means nothing now
                 continue;

@@ -17,6 +17,8 @@ import org.apache.flink.cep.nfa.sharedbuffer.SharedBufferNode;
  * starts afresh.
  */
 public final class PatternState {
+    /** The signal's index in the running model (not written: it is in the state's key). */
+    public transient int signal = -1;
     public int definition;
     public NFAState nfa;
     public final Map<EventId, Lockable<Long>> events = new HashMap<>();

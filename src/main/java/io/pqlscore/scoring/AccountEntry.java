@@ -30,11 +30,10 @@ public final class AccountEntry implements AccountStore {
     final String accountId;
     AccountState account;
     final KeptMessageIds kept = new KeptMessageIds();
-    /** userId -> its one registered wake-up (ticks, retention). */
-    final Map<String, Long> userWakes = new HashMap<>();
-    private final TreeMap<Long, Set<String>> wakesByTime = new TreeMap<>();
-    /** userId -> when the user's pattern states next need pruning. */
-    final Map<String, Long> patternWakes = new HashMap<>();
+    /** Each user's one registered wake-up (ticks, retention). */
+    final UserAgenda userWakes = new UserAgenda();
+    /** When each user's pattern states next need pruning. */
+    final UserAgenda patternWakes = new UserAgenda();
     /** When the account's own pattern states next need pruning. */
     long accountPatternWake = Long.MAX_VALUE;
 
@@ -117,8 +116,8 @@ public final class AccountEntry implements AccountStore {
     public void removeUser(String userId) {
         users.put(userId, null);
         dirtyUsers.add(userId);
-        setUserWake(userId, Long.MAX_VALUE);
-        patternWakes.remove(userId);
+        userWakes.set(userId, Long.MAX_VALUE);
+        patternWakes.set(userId, Long.MAX_VALUE);
     }
 
     @Override
@@ -144,7 +143,6 @@ public final class AccountEntry implements AccountStore {
         users.clear();
         dirtyUsers.clear();
         userWakes.clear();
-        wakesByTime.clear();
         patternWakes.clear();
         accountPatternWake = Long.MAX_VALUE;
         allUsersRead = true;
@@ -154,13 +152,12 @@ public final class AccountEntry implements AccountStore {
 
     @Override
     public Collection<String> usersDueAt(long time) {
-        Set<String> due = wakesByTime.get(time);
-        return due == null ? List.of() : new ArrayList<>(due);
+        return userWakes.at(time);
     }
 
     @Override
     public void wakeUserAt(String userId, long time) {
-        setUserWake(userId, time);
+        userWakes.set(userId, time);
         dirty = true;
     }
 
@@ -172,64 +169,30 @@ public final class AccountEntry implements AccountStore {
 
     // ---------------------------------------------------------------- the operator's side
 
-    private void setUserWake(String userId, long time) {
-        Long old = time == Long.MAX_VALUE ? userWakes.remove(userId) : userWakes.put(userId, time);
-        if (old != null && old != time) {
-            Set<String> at = wakesByTime.get(old);
-            if (at != null) {
-                at.remove(userId);
-                if (at.isEmpty()) {
-                    wakesByTime.remove(old);
-                }
-            }
-        }
-        if (time != Long.MAX_VALUE) {
-            wakesByTime.computeIfAbsent(time, t -> new HashSet<>()).add(userId);
-        }
-    }
-
     /** A wake-up read back from state. */
     void restoreUserWake(String userId, long time) {
-        setUserWake(userId, time);
+        userWakes.set(userId, time);
     }
 
     /** Users whose wake-up at {@code time} has been handled: their agenda entry goes. */
     void wakesDone(long time) {
-        Set<String> at = wakesByTime.get(time);
-        if (at == null) {
-            return;
-        }
-        for (String id : new ArrayList<>(at)) {
-            Long w = userWakes.get(id);
-            if (w != null && w == time) {
-                setUserWake(id, Long.MAX_VALUE);
-                dirty = true;
-            }
+        for (String id : userWakes.at(time)) {
+            userWakes.set(id, Long.MAX_VALUE);
+            dirty = true;
         }
     }
 
     /** Users whose pattern states need pruning at or before {@code time}. */
     List<String> patternsDueBy(long time) {
-        List<String> due = new ArrayList<>();
-        patternWakes.forEach((id, t) -> {
-            if (t <= time) {
-                due.add(id);
-            }
-        });
-        return due;
+        return patternWakes.by(time);
     }
 
     /** The account's one wake-up: the earliest of its own, its users' and its patterns' pruning. */
     long nextWake() {
         long t = account == null ? Long.MAX_VALUE : account.entity.scheduledAt;
-        if (!wakesByTime.isEmpty()) {
-            t = Math.min(t, wakesByTime.firstKey());
-        }
+        t = Math.min(t, userWakes.first());
         t = Math.min(t, accountPatternWake);
-        for (long p : patternWakes.values()) {
-            t = Math.min(t, p);
-        }
-        return t;
+        return Math.min(t, patternWakes.first());
     }
 
     /** Nothing of this account is left to keep. */

@@ -50,31 +50,51 @@ public final class AccountPass {
         boolean userEntity = e.userId != null && (e.isActivity() || e.isIdentify());
         Map<String, PatternState> accPatterns = null;
         Map<String, PatternState> userPatterns = null;
+        long accExpires = Long.MAX_VALUE;
+        long userExpires = Long.MAX_VALUE;
         if (e.isActivity() && e.hitSignals.length > 0 && machines.any() && engine.matchedByThisModel(e)) {
             EntityState acc = entry.account == null ? null : engine.relayout(entry.account.entity);
             accPatterns = acc == null || acc.patterns == null ? new LinkedHashMap<>() : acc.patterns;
-            machines.process(e, false, states(accPatterns), done(acc), accFiring);
+            accExpires = machines.process(e, false, states(accPatterns), done(acc), accFiring);
             if (userEntity) {
                 EntityState u = entry.user(e.userId);
                 u = u == null ? null : engine.relayout(u);
                 userPatterns = u == null || u.patterns == null ? new LinkedHashMap<>() : u.patterns;
-                machines.process(e, true, states(userPatterns), done(u), userFiring);
+                userExpires = machines.process(e, true, states(userPatterns), done(u), userFiring);
             }
         }
         engine.apply(entry, e, accFiring, userFiring, out);
+        // Pruning is due when the earliest partial match is too old. The patterns a record did not
+        // run keep their expiry; those it ran report theirs; so the earlier of the wake time kept
+        // and theirs is a lower bound (a wake that finds nothing due just computes it afresh), and
+        // a full pruning pass waits for it.
         if (entry.account != null) {
+            EntityState acc = entry.account.entity;
             if (accPatterns != null) {
-                entry.account.entity.patterns = accPatterns;
+                acc.patterns = accPatterns.isEmpty() ? null : accPatterns;
             }
-            entry.accountPatternWake = prune(entry.account.entity, e.timestamp);
+            if (acc.patterns == null) {
+                entry.accountPatternWake = Long.MAX_VALUE;
+            } else if (entry.accountPatternWake <= e.timestamp || entry.accountPatternWake == Long.MAX_VALUE) {
+                entry.accountPatternWake = prune(acc, e.timestamp);
+            } else {
+                entry.accountPatternWake = Math.min(entry.accountPatternWake, accExpires);
+            }
         }
         if (userEntity) {
             EntityState u = entry.user(e.userId);
             if (u != null) {
                 if (userPatterns != null) {
-                    u.patterns = userPatterns;
+                    u.patterns = userPatterns.isEmpty() ? null : userPatterns;
                 }
-                setPatternWake(entry, e.userId, prune(u, e.timestamp));
+                long due = entry.patternWakes.get(e.userId);
+                if (u.patterns == null) {
+                    setPatternWake(entry, e.userId, Long.MAX_VALUE);
+                } else if (due <= e.timestamp || due == Long.MAX_VALUE) {
+                    setPatternWake(entry, e.userId, prune(u, e.timestamp));
+                } else if (userExpires < due) {
+                    setPatternWake(entry, e.userId, userExpires);
+                }
             }
         }
         return true;
@@ -98,7 +118,7 @@ public final class AccountPass {
         for (String id : entry.patternsDueBy(time)) {
             EntityState u = entry.user(id);
             if (u == null) {
-                entry.patternWakes.remove(id);
+                entry.patternWakes.set(id, Long.MAX_VALUE);
                 continue;
             }
             setPatternWake(entry, id, prune(engine.relayout(u), time));
@@ -126,11 +146,7 @@ public final class AccountPass {
     }
 
     private static void setPatternWake(AccountEntry entry, String userId, long time) {
-        if (time == Long.MAX_VALUE) {
-            entry.patternWakes.remove(userId);
-        } else {
-            entry.patternWakes.put(userId, time);
-        }
+        entry.patternWakes.set(userId, time);
     }
 
     /** Prunes an entity's pattern states at {@code time}; the next time pruning is due. */

@@ -83,13 +83,13 @@ public final class EntityCodec {
             }
             out.writeBoolean(s.enterprise);
             writeVarInt(a.userWakes.size());
-            for (Map.Entry<String, Long> w : a.userWakes.entrySet()) {
+            for (Map.Entry<String, Long> w : a.userWakes.entries().entrySet()) {
                 writeString(w.getKey());
                 writeTime(w.getValue(), base);
             }
             writeTime(a.accountPatternWake, base);
             writeVarInt(a.patternWakes.size());
-            for (Map.Entry<String, Long> w : a.patternWakes.entrySet()) {
+            for (Map.Entry<String, Long> w : a.patternWakes.entries().entrySet()) {
                 writeString(w.getKey());
                 writeTime(w.getValue(), base);
             }
@@ -132,7 +132,7 @@ public final class EntityCodec {
             int p = readVarInt();
             for (int i = 0; i < p; i++) {
                 String user = readString();
-                a.patternWakes.put(user, readTime(base));
+                a.patternWakes.set(user, readTime(base));
             }
             a.account = s;
         }

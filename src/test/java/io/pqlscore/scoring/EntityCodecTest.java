@@ -89,8 +89,8 @@ class EntityCodecTest {
                 assertThat(back.account.recentUsers).containsExactly(a.account.recentUsers);
                 assertThat(back.account.recentUserTimes).containsExactly(a.account.recentUserTimes);
                 assertThat(back.account.enterprise).isEqualTo(a.account.enterprise);
-                assertThat(back.userWakes).isEqualTo(a.userWakes);
-                assertThat(back.patternWakes).isEqualTo(a.patternWakes);
+                assertThat(back.userWakes.entries()).isEqualTo(a.userWakes.entries());
+                assertThat(back.patternWakes.entries()).isEqualTo(a.patternWakes.entries());
                 assertThat(back.accountPatternWake).isEqualTo(a.accountPatternWake);
                 withPatterns += a.account.entity.patterns == null ? 0 : 1;
             }
