@@ -42,6 +42,11 @@ public final class Signal implements Serializable {
     private final double at;
     // TRAIT
     private final TraitTest trait;
+    /** Derived from {@code tiers}: the largest min, and the points for each count up to it (null: too many). */
+    private final long maxTierMin;
+    private final double[] pointsByCount;
+    /** Counts up to this many get a lookup table; beyond it {@link #pointsForCount} scans the tiers. */
+    private static final int POINTS_TABLE_MAX = 4096;
 
     private Signal(Builder b) {
         this.id = b.id;
@@ -64,6 +69,21 @@ public final class Signal implements Serializable {
         this.limitPath = b.limitPath;
         this.at = b.at;
         this.trait = b.trait;
+        long max = 0;
+        if (tiers != null) {
+            for (PointTier t : tiers) {
+                max = Math.max(max, t.min());
+            }
+        }
+        this.maxTierMin = max;
+        if (tiers != null && max <= POINTS_TABLE_MAX) {
+            pointsByCount = new double[(int) max + 1];
+            for (int c = 0; c <= max; c++) {
+                pointsByCount[c] = scanTiers(c);
+            }
+        } else {
+            pointsByCount = null;
+        }
     }
 
     public static Builder builder(String id, int index, String category, Scope scope, SignalKind kind) {
@@ -129,15 +149,18 @@ public final class Signal implements Serializable {
 
     /** The largest tier {@code min}: the most distinct values that can ever matter. */
     public long maxTierMin() {
-        long max = 0;
-        for (PointTier t : tiers) {
-            max = Math.max(max, t.min());
-        }
-        return max;
+        return maxTierMin;
     }
 
     /** Points for a distinct count: the highest tier whose min is at most the count, else 0. */
     public double pointsForCount(long count) {
+        if (pointsByCount != null && count >= 0) {
+            return pointsByCount[(int) Math.min(count, maxTierMin)];
+        }
+        return scanTiers(count);
+    }
+
+    private double scanTiers(long count) {
         double p = 0;
         long best = Long.MIN_VALUE;
         for (PointTier t : tiers) {

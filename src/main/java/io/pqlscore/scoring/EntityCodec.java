@@ -96,10 +96,10 @@ public final class EntityCodec {
         }
         writeVarInt(a.kept.size());
         long previous = 0;
-        for (Map.Entry<Long, Long> k : a.kept.entries()) {
-            out.writeLong(k.getKey());
-            writeVarLong(zigzag(k.getValue() - previous));
-            previous = k.getValue();
+        for (int i = 0; i < a.kept.size(); i++) {
+            out.writeLong(a.kept.fingerprintAt(i));
+            writeVarLong(zigzag(a.kept.timeAt(i) - previous));
+            previous = a.kept.timeAt(i);
         }
         return out.getCopyOfBuffer();
     }

@@ -54,6 +54,9 @@ public final class ScoreEngine implements Serializable {
     private final long retention;
     private final long usageExpiry;
     private final int layout;
+    /** Indices of the signals that score accounts, and those that score users. */
+    private final int[] accountSignals;
+    private final int[] userSignals;
     /** Backtests only ({@code io.pqlscore.backtest}): current scores also carry each signal's points. */
     private boolean signalPointsInScores;
     /** Whether evaluations build current-score rows (off when no sink takes them). */
@@ -89,6 +92,10 @@ public final class ScoreEngine implements Serializable {
         this.retention = model.time().retentionMs();
         this.usageExpiry = model.time().usageExpiryMs();
         this.layout = model.signalLayout();
+        this.accountSignals = java.util.stream.IntStream.range(0, signals.length)
+                .filter(i -> signals[i].scope().scoresAccounts()).toArray();
+        this.userSignals = java.util.stream.IntStream.range(0, signals.length)
+                .filter(i -> signals[i].scope().scoresUsers()).toArray();
     }
 
     /**
@@ -334,14 +341,19 @@ public final class ScoreEngine implements Serializable {
         long retentionAt = e.lastRecordAt + retention;
         long first = Math.floorDiv(t0, interval) + 1;
         long last = Math.floorDiv(retentionAt - 1, interval);
-        if (first > last || !fallsAt(account, e, isAccount, last * interval)) {
+        if (first > last) {
+            return Long.MAX_VALUE;
+        }
+        // only signals that contribute now can contribute later (no record comes in between)
+        int[] live = liveSignals(account, e, isAccount);
+        if (!fallsAt(account, e, isAccount, live, last * interval)) {
             return Long.MAX_VALUE;
         }
         long lo = first;
         long hi = last;
         while (lo < hi) {
             long mid = lo + (hi - lo) / 2;
-            if (fallsAt(account, e, isAccount, mid * interval)) {
+            if (fallsAt(account, e, isAccount, live, mid * interval)) {
                 hi = mid;
             } else {
                 lo = mid + 1;
@@ -350,10 +362,36 @@ public final class ScoreEngine implements Serializable {
         return lo * interval;
     }
 
-    private boolean fallsAt(AccountState account, EntityState e, boolean isAccount, long t) {
+    private boolean fallsAt(AccountState account, EntityState e, boolean isAccount, int[] live, long t) {
         ScoreScale scale = isAccount ? model.pqa() : model.pql();
-        double score = score(account, e, isAccount, t, null);
+        double score = score(account, e, live, t, null);
         return scale.decide(e.tier, decisionScore(account, isAccount, score, t)) < e.tier;
+    }
+
+    /** The entity's signals whose contribution is not 0 by its state alone. */
+    private int[] liveSignals(AccountState account, EntityState e, boolean isAccount) {
+        int[] scoped = isAccount ? accountSignals : userSignals;
+        int[] live = new int[scoped.length];
+        int n = 0;
+        for (int i : scoped) {
+            Signal s = signals[i];
+            SignalState st = e.signals[i];
+            boolean contributes;
+            switch (s.kind()) {
+                case DISTINCT:
+                    contributes = st.times.length > 0 || s.pointsForCount(0) != 0;
+                    break;
+                case TRAIT:
+                    contributes = (s.trait().of() == TraitTest.Of.ACCOUNT ? account.entity.signals[i] : st).fired;
+                    break;
+                default:
+                    contributes = st.value != 0;
+            }
+            if (contributes) {
+                live[n++] = i;
+            }
+        }
+        return n == live.length ? live : Arrays.copyOf(live, n);
     }
 
     private void forget(AccountStore store, AccountState account, EntityState e, String userId, long t, ScoringOutput out) {
@@ -390,13 +428,14 @@ public final class ScoreEngine implements Serializable {
      * contribution (0 for signals that do not score this entity).
      */
     double score(AccountState account, EntityState e, boolean isAccount, long t, double[] perSignal) {
+        return score(account, e, isAccount ? accountSignals : userSignals, t, perSignal);
+    }
+
+    /** The score over the signals {@code scoped} (those scoring the entity, or a part of them that alone contributes). */
+    private double score(AccountState account, EntityState e, int[] scoped, long t, double[] perSignal) {
         double[] byCategory = new double[categories.length];
-        for (int i = 0; i < signals.length; i++) {
-            Signal s = signals[i];
-            if (isAccount ? !s.scope().scoresAccounts() : !s.scope().scoresUsers()) {
-                continue;
-            }
-            double c = contribution(s, e.signals[i], account.entity.signals[i], t);
+        for (int i : scoped) {
+            double c = contribution(signals[i], e.signals[i], account.entity.signals[i], t);
             byCategory[categoryOf[i]] += c;
             if (perSignal != null) {
                 perSignal[i] = c;

@@ -37,9 +37,14 @@ final class BenchEvents {
     final List<UsageEvent> arrivals;
 
     BenchEvents() {
+        this(ACCOUNTS, RECORDS);
+    }
+
+    /** A population of {@code accounts} and its first {@code records} records. */
+    BenchEvents(int accounts, int records) {
         model = ModelLoader.loadDefault();
         parser = new EventParser(model);
-        GeneratorConfig cfg = new GeneratorConfig().accounts(ACCOUNTS).events(RECORDS).seed(SEED).quiet(true);
+        GeneratorConfig cfg = new GeneratorConfig().accounts(accounts).events(records).seed(SEED).quiet(true);
         lines = EventGenerator.stream(cfg).map(l -> l.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
         List<UsageEvent> valid = new ArrayList<>(lines.length);
         SourcePosition where = new SourcePosition("bench", 0, 0);
