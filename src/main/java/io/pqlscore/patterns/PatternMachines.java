@@ -149,6 +149,13 @@ public final class PatternMachines implements AutoCloseable {
             if (m == null || done[i] || !(user ? m.signal.scope().scoresUsers() : m.signal.scope().scoresAccounts())) {
                 continue;
             }
+            if (i < 64 && (e.patternsRan & (1L << i)) != 0) {
+                // a record carried over by state migration: the earlier topology's pattern ran it
+                if (((user ? e.userFired : e.accountFired) & (1L << i)) != 0) {
+                    fired[i] = true;
+                }
+                continue;
+            }
             long event;
             String key;
             if (m.usage) {
