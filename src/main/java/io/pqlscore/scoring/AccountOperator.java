@@ -335,10 +335,9 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
         for (String account : keysWith(ACCOUNT_STATE)) {
             setKey(account);
             AccountEntry e = entry(account);
-            if (e.account != null) {
-                pass.recomputePatternWake(e);
-                setWake(account, pass.nextWake(e));
-            }
+            pass.recomputePatternWake(e);
+            // an account forgotten with ids still in the dedupe window wakes too, to drop them
+            setWake(account, pass.nextWake(e));
         }
     }
 
