@@ -39,7 +39,8 @@ public final class AccountEntry implements AccountStore {
 
     /** Users read or written: a null value is a user known not to exist (or removed). */
     final Map<String, EntityState> users = new LinkedHashMap<>();
-    final Set<String> dirtyUsers = new HashSet<>();
+    /** Users to write back (or delete, when {@link #users} maps them to null); an id may repeat. */
+    final List<String> dirtyUsers = new ArrayList<>();
     boolean allUsersRead;
     /** The account's value must be written. */
     boolean dirty;
@@ -98,8 +99,9 @@ public final class AccountEntry implements AccountStore {
 
     @Override
     public EntityState user(String userId) {
-        if (users.containsKey(userId)) {
-            return users.get(userId);
+        EntityState known = users.get(userId);
+        if (known != null || users.containsKey(userId)) {
+            return known;
         }
         EntityState u = allUsersRead ? null : source.read(accountId, userId);
         users.put(userId, u);
@@ -109,7 +111,10 @@ public final class AccountEntry implements AccountStore {
     @Override
     public void putUser(String userId, EntityState user) {
         users.put(userId, user);
-        dirtyUsers.add(userId);
+        if (!user.queuedForWrite) {
+            user.queuedForWrite = true;
+            dirtyUsers.add(userId);
+        }
     }
 
     @Override

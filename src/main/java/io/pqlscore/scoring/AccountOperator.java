@@ -314,7 +314,8 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
             EntityState u = e.users.get(id);
             if (u == null) {
                 usersState.remove(id);
-            } else {
+            } else if (u.queuedForWrite) {
+                u.queuedForWrite = false;
                 usersState.put(id, codec.encodeUser(engine.relayout(u)));
             }
         }

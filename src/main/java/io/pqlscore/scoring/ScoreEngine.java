@@ -609,8 +609,10 @@ public final class ScoreEngine implements Serializable {
     static void observe(SignalState st, String key, long t, long window, int keep) {
         int n = st.keys.length;
         int found = -1;
+        int hash = key.hashCode(); // cached by each kept String: most keys differ by hash alone
         for (int i = 0; i < n; i++) {
-            if (st.keys[i].equals(key)) {
+            String k = st.keys[i];
+            if (k == key || (k.hashCode() == hash && k.equals(key))) {
                 found = i;
                 break;
             }
