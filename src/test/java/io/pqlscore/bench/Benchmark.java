@@ -104,7 +104,7 @@ public final class Benchmark {
 
     static final class Options {
         boolean quick;
-        Set<String> phases = new LinkedHashSet<>(List.of("throughput", "latency", "replay"));
+        Set<String> phases = new LinkedHashSet<>(List.of("throughput", "horizon", "latency", "replay"));
         boolean state = true;
         boolean ingestBreakdown = true;
         /** The keyed floors (KeyedFloors) between the baseline and the full job. */
@@ -116,6 +116,12 @@ public final class Benchmark {
         int accounts = 100_000;
         long events = 10_000_000L;
         long seed = GeneratorConfig.DEFAULT_SEED;
+        /** Event-time span of the generated stream in days (0: as long as --events takes). */
+        double days;
+        /** The long-horizon stream (issue 16): fewer accounts over many days of event time. */
+        int horizonAccounts = 9_000;
+        double horizonDays = 61;
+        long horizonEvents = 1_050_000L;
         int partitions = 4;
         int parallelism = 2;
         Duration checkpointInterval = Duration.ofSeconds(10);
@@ -145,10 +151,12 @@ public final class Benchmark {
         static final String USAGE = String.join("\n",
                 "Usage: scripts/benchmark.sh [--quick] [options]",
                 "",
-                "Phases (default all): --only throughput,latency,replay   (state is measured with throughput)",
+                "Phases (default all): --only throughput,horizon,latency,replay   (state is measured with throughput)",
                 "Scale:   --accounts N (100000) --events N (10000000) --replay-events N (10000000)",
                 "         --replay-accounts N (= --accounts) --latency-accounts N (= --accounts) --seed S",
                 "         --replay-time-limit D (stop the replay after D of reading; reports the rate so far)",
+                "Horizon: --horizon-accounts N (9000) --horizon-days D (61) --horizon-events N (1050000): the",
+                "         throughput phase on a long event-time span (ticks, window expiry, retention as in production)",
                 "         --quick: 10000 accounts, 200000 events, 200000 replay events, 60 s latency windows,",
                 "                  latency only with out-of-orderness 0s",
                 "Job:     --parallelism N (2) --partitions N (4) --checkpoint-interval D (10s)",
@@ -198,6 +206,9 @@ public final class Benchmark {
                     case "--accounts": o.accounts = Integer.parseInt(need(a, v)); i++; break;
                     case "--events": o.events = Long.parseLong(need(a, v).replace("_", "")); i++; break;
                     case "--seed": o.seed = Long.parseLong(need(a, v)); i++; break;
+                    case "--horizon-accounts": o.horizonAccounts = Integer.parseInt(need(a, v)); i++; break;
+                    case "--horizon-days": o.horizonDays = Double.parseDouble(need(a, v)); i++; break;
+                    case "--horizon-events": o.horizonEvents = Long.parseLong(need(a, v).replace("_", "")); i++; break;
                     case "--partitions": o.partitions = Integer.parseInt(need(a, v)); i++; break;
                     case "--parallelism": o.parallelism = Integer.parseInt(need(a, v)); i++; break;
                     case "--checkpoint-interval": o.checkpointInterval = duration(need(a, v)); i++; break;
@@ -229,8 +240,8 @@ public final class Benchmark {
                 }
             }
             for (String p : o.phases) {
-                if (!List.of("throughput", "latency", "replay").contains(p)) {
-                    throw new IllegalArgumentException("--only takes throughput, latency, replay; not " + p);
+                if (!List.of("throughput", "horizon", "latency", "replay").contains(p)) {
+                    throw new IllegalArgumentException("--only takes throughput, horizon, latency, replay; not " + p);
                 }
             }
             for (String d : o.latencyDelivery) {
@@ -252,6 +263,37 @@ public final class Benchmark {
                 throw new IllegalArgumentException(option + " needs a value");
             }
             return v;
+        }
+
+        /**
+         * The throughput phase's settings for the long-horizon stream: its own population and span,
+         * the floors, no ingest breakdown and no Segment-style stream (those are the short stream's).
+         */
+        Options horizon() {
+            Options h = new Options();
+            h.quick = quick;
+            h.phases = Set.of("horizon");
+            h.state = state;
+            h.ingestBreakdown = false;
+            h.floors = floors;
+            h.identityStream = false;
+            h.baselineRuns = baselineRuns;
+            h.accounts = horizonAccounts;
+            h.events = horizonEvents;
+            h.days = horizonDays;
+            h.seed = seed;
+            h.partitions = partitions;
+            h.parallelism = parallelism;
+            h.checkpointInterval = checkpointInterval;
+            h.checkpointMinPause = checkpointMinPause;
+            h.managedMemory = managedMemory;
+            h.drainTimeout = drainTimeout;
+            h.workDir = workDir.resolve("horizon");
+            h.out = out;
+            h.flinkConf = flinkConf;
+            h.flinkSettings = flinkSettings;
+            h.command = command;
+            return h;
         }
 
         ObjectNode toJson() {
@@ -317,13 +359,19 @@ public final class Benchmark {
         log("benchmark: phases %s, work dir %s, results %s", o.phases, o.workDir, resultsFile);
         ScoringModel model = ModelLoader.loadDefault();
 
-        if (o.phases.contains("throughput") || o.phases.contains("latency")) {
+        if (o.phases.contains("throughput") || o.phases.contains("horizon") || o.phases.contains("latency")) {
             log("starting Kafka (KRaft, in-process, loopback)");
             try (EmbeddedKafka kafka = new EmbeddedKafka().start()) {
                 if (o.phases.contains("throughput")) {
                     ObjectNode t = throughput(o, kafka, model);
                     t.set("run", run);
                     results.set("throughput", t);
+                    write(resultsFile, results);
+                }
+                if (o.phases.contains("horizon")) {
+                    ObjectNode h = throughput(o.horizon(), kafka, model);
+                    h.set("run", run);
+                    results.set("horizon", h);
                     write(resultsFile, results);
                 }
                 if (o.phases.contains("latency")) {
@@ -375,11 +423,15 @@ public final class Benchmark {
 
     static ObjectNode throughput(Options o, EmbeddedKafka kafka, ScoringModel model) throws Exception {
         ObjectNode result = JSON.createObjectNode();
-        String topic = "bench-events";
+        String topic = o.days > 0 ? "bench-events-horizon" : "bench-events";
         kafka.createTopic(topic, o.partitions);
-        log("pre-loading %,d generated records over %,d accounts into topic %s (%d partitions) ...", o.events,
-                o.accounts, topic, o.partitions);
+        log("pre-loading %,d generated records over %,d accounts%s into topic %s (%d partitions) ...", o.events,
+                o.accounts, o.days > 0 ? String.format(Locale.ROOT, " and at most %.0f days", o.days) : "", topic,
+                o.partitions);
         GeneratorConfig gc = new GeneratorConfig().accounts(o.accounts).events(o.events).seed(o.seed);
+        if (o.days > 0) {
+            gc.days(o.days);
+        }
         long t0 = System.nanoTime();
         EventGenerator.Summary gen;
         try (KafkaSink sink = KafkaSink.create(kafka.bootstrapServers(), topic, Map.of())) {
@@ -1402,11 +1454,36 @@ public final class Benchmark {
     static void printSummary(ObjectNode results) {
         System.out.println();
         System.out.println("== pqlscore benchmark results ==");
-        JsonNode t = results.path("throughput");
+        printThroughput("throughput", results.path("throughput"));
+        printThroughput("long horizon", results.path("horizon"));
+        JsonNode l = results.path("latency");
+        if (!l.isMissingNode()) {
+            System.out.printf(Locale.ROOT, "latency (last run at %,.0f events/s: %s):%n",
+                    l.path("rate_events_per_s").asDouble(), l.path("rate_source").asText());
+            for (JsonNode r : l.path("runs")) {
+                System.out.printf(Locale.ROOT, "  %-13s out-of-orderness %6d ms, %,.0f events/s: p50 %6d ms, p99 %6d ms "
+                        + "over %,d event-caused transitions (p99 target %d ms: %s)%n", r.path("delivery").asText(),
+                        r.path("max_out_of_orderness_ms").asLong(), r.path("rate_events_per_s").asDouble(),
+                        r.path("event_caused").path("p50_ms").asLong(), r.path("event_caused").path("p99_ms").asLong(),
+                        r.path("event_caused").path("count").asLong(), r.path("p99_target_ms").asLong(),
+                        met(r.path("p99_target_met")));
+            }
+        }
+        JsonNode r = results.path("replay");
+        if (!r.isMissingNode()) {
+            System.out.printf(Locale.ROOT, "replay (%,d accounts, %,d records%s): %,d events/s (%.1f s)%n",
+                    r.path("accounts").asLong(), r.path("records").asLong(),
+                    r.path("completed").asBoolean(true) ? "" : ", cut short after " + r.path("records_read").asLong()
+                            + " read", r.path("events_per_s").asLong(), r.path("seconds").asDouble());
+        }
+    }
+
+    private static void printThroughput(String phase, JsonNode t) {
         if (!t.isMissingNode()) {
-            System.out.printf(Locale.ROOT, "throughput (%,d accounts, %,d events): full job %,d events/s, baseline %,d "
+            System.out.printf(Locale.ROOT, "%s (%,d accounts, %,d events, %s .. %s): full job %,d events/s, baseline %,d "
                     + "events/s, ratio %.4f (target >= 0.5: %s; target >= 100,000 events/s: %s)%n",
-                    t.path("scale").path("accounts").asLong(), t.path("scale").path("events").asLong(),
+                    phase, t.path("scale").path("accounts").asLong(), t.path("scale").path("events").asLong(),
+                    t.path("scale").path("event_time_from").asText(), t.path("scale").path("event_time_to").asText(),
                     t.path("full").path("events_per_s").asLong(), t.path("baseline_events_per_s").asLong(),
                     t.path("ratio_full_to_baseline").asDouble(), met(t.path("ratio_target_met")),
                     met(t.path("throughput_target_met")));
@@ -1438,26 +1515,6 @@ public final class Benchmark {
                         t.path("full").path("checkpoints_after_run").path("incremental").path("end_to_end_duration_ms")
                                 .asLong());
             }
-        }
-        JsonNode l = results.path("latency");
-        if (!l.isMissingNode()) {
-            System.out.printf(Locale.ROOT, "latency (last run at %,.0f events/s: %s):%n",
-                    l.path("rate_events_per_s").asDouble(), l.path("rate_source").asText());
-            for (JsonNode r : l.path("runs")) {
-                System.out.printf(Locale.ROOT, "  %-13s out-of-orderness %6d ms, %,.0f events/s: p50 %6d ms, p99 %6d ms "
-                        + "over %,d event-caused transitions (p99 target %d ms: %s)%n", r.path("delivery").asText(),
-                        r.path("max_out_of_orderness_ms").asLong(), r.path("rate_events_per_s").asDouble(),
-                        r.path("event_caused").path("p50_ms").asLong(), r.path("event_caused").path("p99_ms").asLong(),
-                        r.path("event_caused").path("count").asLong(), r.path("p99_target_ms").asLong(),
-                        met(r.path("p99_target_met")));
-            }
-        }
-        JsonNode r = results.path("replay");
-        if (!r.isMissingNode()) {
-            System.out.printf(Locale.ROOT, "replay (%,d accounts, %,d records%s): %,d events/s (%.1f s)%n",
-                    r.path("accounts").asLong(), r.path("records").asLong(),
-                    r.path("completed").asBoolean(true) ? "" : ", cut short after " + r.path("records_read").asLong()
-                            + " read", r.path("events_per_s").asLong(), r.path("seconds").asDouble());
         }
     }
 
