@@ -121,7 +121,12 @@ public final class Benchmark {
         /** The long-horizon stream (issue 16): fewer accounts over many days of event time. */
         int horizonAccounts = 9_000;
         double horizonDays = 61;
-        long horizonEvents = 1_050_000L;
+        /** No cap in practice: the span and the activity decide (about 1.2M records by default). */
+        long horizonEvents = 5_000_000L;
+        /** Users' activity on the long horizon: 0.08 gives about 1.2M records over 61 days from 9,000 accounts. */
+        double horizonActivity = 0.08;
+        /** Generator activity (default 1). */
+        double activity = 1.0;
         int partitions = 4;
         int parallelism = 2;
         Duration checkpointInterval = Duration.ofSeconds(10);
@@ -155,7 +160,8 @@ public final class Benchmark {
                 "Scale:   --accounts N (100000) --events N (10000000) --replay-events N (10000000)",
                 "         --replay-accounts N (= --accounts) --latency-accounts N (= --accounts) --seed S",
                 "         --replay-time-limit D (stop the replay after D of reading; reports the rate so far)",
-                "Horizon: --horizon-accounts N (9000) --horizon-days D (61) --horizon-events N (1050000): the",
+                "Horizon: --horizon-accounts N (9000) --horizon-days D (61) --horizon-activity X (0.08)",
+                "         --horizon-events N (cap, 5000000; by default about 1.2M records are generated): the",
                 "         throughput phase on a long event-time span (ticks, window expiry, retention as in production)",
                 "         --quick: 10000 accounts, 200000 events, 200000 replay events, 60 s latency windows,",
                 "                  latency only with out-of-orderness 0s",
@@ -208,6 +214,7 @@ public final class Benchmark {
                     case "--seed": o.seed = Long.parseLong(need(a, v)); i++; break;
                     case "--horizon-accounts": o.horizonAccounts = Integer.parseInt(need(a, v)); i++; break;
                     case "--horizon-days": o.horizonDays = Double.parseDouble(need(a, v)); i++; break;
+                    case "--horizon-activity": o.horizonActivity = Double.parseDouble(need(a, v)); i++; break;
                     case "--horizon-events": o.horizonEvents = Long.parseLong(need(a, v).replace("_", "")); i++; break;
                     case "--partitions": o.partitions = Integer.parseInt(need(a, v)); i++; break;
                     case "--parallelism": o.parallelism = Integer.parseInt(need(a, v)); i++; break;
@@ -281,6 +288,7 @@ public final class Benchmark {
             h.accounts = horizonAccounts;
             h.events = horizonEvents;
             h.days = horizonDays;
+            h.activity = horizonActivity;
             h.seed = seed;
             h.partitions = partitions;
             h.parallelism = parallelism;
@@ -428,7 +436,7 @@ public final class Benchmark {
         log("pre-loading %,d generated records over %,d accounts%s into topic %s (%d partitions) ...", o.events,
                 o.accounts, o.days > 0 ? String.format(Locale.ROOT, " and at most %.0f days", o.days) : "", topic,
                 o.partitions);
-        GeneratorConfig gc = new GeneratorConfig().accounts(o.accounts).events(o.events).seed(o.seed);
+        GeneratorConfig gc = new GeneratorConfig().accounts(o.accounts).events(o.events).seed(o.seed).activity(o.activity);
         if (o.days > 0) {
             gc.days(o.days);
         }
@@ -456,6 +464,8 @@ public final class Benchmark {
         scale.put("accounts_seen", gen.accountsSeen);
         scale.put("users_seen", gen.usersSeen);
         scale.put("population_users", gen.users);
+        scale.put("days", o.days);
+        scale.put("activity", o.activity);
         scale.put("event_time_from", Instant.ofEpochMilli(gen.firstEventTime).toString());
         scale.put("event_time_to", Instant.ofEpochMilli(gen.lastEventTime).toString());
         scale.put("watermark_tail_records", o.partitions);
