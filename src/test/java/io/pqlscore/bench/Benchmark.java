@@ -18,6 +18,7 @@ import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.ops.Connectors;
 import io.pqlscore.ops.JobOptions;
+import io.pqlscore.ops.Metrics;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringTopology;
 import io.pqlscore.testing.EmbeddedKafka;
@@ -994,6 +995,46 @@ public final class Benchmark {
         return i < 0 ? task : task.substring(0, i);
     }
 
+    /** The account stage's operator name (a regex for the metric and REST look-ups). */
+    static final String ACCOUNT_STAGE = "score accounts and users.*";
+
+    /**
+     * The synchronous part of each completed checkpoint in the vertex whose name matches {@code
+     * vertexRegex} (its slowest subtask): the part that holds the task's thread, during which
+     * records wait. For the account stage that is the write-back of the cache and the heap queue's
+     * raw snapshot.
+     */
+    static ObjectNode syncDurations(BenchCluster c, JobID job, String vertexRegex) throws Exception {
+        ObjectNode n = JSON.createObjectNode();
+        String vertex = null;
+        for (JsonNode v : c.get("/jobs/" + job).path("vertices")) {
+            if (Pattern.compile(vertexRegex).matcher(v.path("name").asText()).matches()) {
+                vertex = v.path("id").asText();
+            }
+        }
+        if (vertex == null) {
+            return n;
+        }
+        long max = 0;
+        double sum = 0;
+        int count = 0;
+        for (JsonNode cp : c.get("/jobs/" + job + "/checkpoints").path("history")) {
+            if (!"COMPLETED".equals(cp.path("status").asText())) {
+                continue;
+            }
+            JsonNode sync = c.get("/jobs/" + job + "/checkpoints/details/" + cp.path("id").asLong() + "/subtasks/"
+                    + vertex).path("summary").path("checkpoint_duration").path("sync");
+            long m = sync.path("max").asLong();
+            max = Math.max(max, m);
+            sum += m;
+            count++;
+        }
+        n.put("checkpoints", count);
+        n.put("max_ms", max);
+        n.put("mean_of_max_ms", count == 0 ? 0 : Math.round(sum / count));
+        return n;
+    }
+
     static ObjectNode checkpointSummary(BenchCluster c, JobID job) throws Exception {
         JsonNode j = c.get("/jobs/" + job + "/checkpoints");
         ObjectNode n = JSON.createObjectNode();
@@ -1151,9 +1192,19 @@ public final class Benchmark {
             long t0 = System.currentTimeMillis();
             long stopAt = t0 + produceMs;
             long nextLog = t0 + 15_000;
+            long bufferedMax = 0;
+            double bufferedSum = 0;
+            long bufferedSamples = 0;
             while (System.currentTimeMillis() < stopAt) {
                 Thread.sleep(200);
                 c.checkRunning(job);
+                if (System.currentTimeMillis() >= t0 + warmup.toMillis()) {
+                    // the account stage's heap queue: records waiting for the watermark (both subtasks)
+                    long b = c.operatorSumGauge(job, ACCOUNT_STAGE, Metrics.BUFFERED_RECORDS);
+                    bufferedMax = Math.max(bufferedMax, b);
+                    bufferedSum += b;
+                    bufferedSamples++;
+                }
                 if (producer.failure.get() != null) {
                     throw new IllegalStateException("latency producer failed", producer.failure.get());
                 }
@@ -1180,7 +1231,13 @@ public final class Benchmark {
                 throw new IllegalStateException("latency reader failed", reader.failure.get());
             }
             r.set("cpu", cpu.stop());
-            r.set("checkpoints", checkpointSummary(c, job));
+            ObjectNode buffered = r.putObject("buffered_records");
+            buffered.put("max", bufferedMax);
+            buffered.put("mean", bufferedSamples == 0 ? 0 : Math.round(bufferedSum / bufferedSamples));
+            buffered.put("samples", bufferedSamples);
+            ObjectNode checkpoints = checkpointSummary(c, job);
+            checkpoints.set("account_stage_sync_ms", syncDurations(c, job, ACCOUNT_STAGE));
+            r.set("checkpoints", checkpoints);
             c.cancel(job);
 
             List<LatencyProbe.Seen> seen;
@@ -1209,6 +1266,11 @@ public final class Benchmark {
                     + " (target %d ms); sent %,d at %,d/s, job backlog at stop %,d", n, delivery, oooMs, window.size(),
                     ev.path("p50_ms").asLong(), p99, target, sent, r.path("achieved_rate_events_per_s").asLong(),
                     sent - readAtStop);
+            log("latency #%d: account stage heap queue %,d records at most (mean %,d); checkpoint sync part of the"
+                    + " account stage %d ms at most over %d checkpoints", n, bufferedMax,
+                    r.path("buffered_records").path("mean").asLong(),
+                    checkpoints.path("account_stage_sync_ms").path("max_ms").asLong(),
+                    checkpoints.path("account_stage_sync_ms").path("checkpoints").asLong());
         }
         return r;
     }
@@ -1477,6 +1539,12 @@ public final class Benchmark {
                         r.path("event_caused").path("p50_ms").asLong(), r.path("event_caused").path("p99_ms").asLong(),
                         r.path("event_caused").path("count").asLong(), r.path("p99_target_ms").asLong(),
                         met(r.path("p99_target_met")));
+                if (r.has("buffered_records")) {
+                    System.out.printf(Locale.ROOT, "                heap queue of the account stage: max %,d records (mean %,d);"
+                            + " checkpoint sync part of the account stage: max %d ms%n",
+                            r.path("buffered_records").path("max").asLong(), r.path("buffered_records").path("mean").asLong(),
+                            r.path("checkpoints").path("account_stage_sync_ms").path("max_ms").asLong());
+                }
             }
         }
         JsonNode r = results.path("replay");
