@@ -36,6 +36,16 @@ public final class AccountEntry implements AccountStore {
     final UserAgenda patternWakes = new UserAgenda();
     /** When the account's own pattern states next need pruning. */
     long accountPatternWake = Long.MAX_VALUE;
+    /**
+     * Whether {@link #userWakes} and {@link #patternWakes} hold every user's times. The stored
+     * account keeps only the earliest of each (a user's wake-up is in its own value, {@code
+     * scheduledAt}; its pattern pruning time follows from its pattern states), so an entry read
+     * back knows them only as these lower bounds, until a wake-up reads its users
+     * ({@code AccountPass.wake}). Records meanwhile add their users' new times to the agendas.
+     */
+    boolean agendaComplete = true;
+    long userWakeBound = Long.MAX_VALUE;
+    long patternWakeBound = Long.MAX_VALUE;
 
     /** Users read or written: a null value is a user known not to exist (or removed). */
     final Map<String, EntityState> users = new LinkedHashMap<>();
@@ -150,6 +160,9 @@ public final class AccountEntry implements AccountStore {
         userWakes.clear();
         patternWakes.clear();
         accountPatternWake = Long.MAX_VALUE;
+        agendaComplete = true;
+        userWakeBound = Long.MAX_VALUE;
+        patternWakeBound = Long.MAX_VALUE;
         allUsersRead = true;
         usersCleared = true;
         dirty = true;
@@ -195,9 +208,19 @@ public final class AccountEntry implements AccountStore {
     /** The account's one wake-up: the earliest of its own, its users' and its patterns' pruning. */
     long nextWake() {
         long t = account == null ? Long.MAX_VALUE : account.entity.scheduledAt;
-        t = Math.min(t, userWakes.first());
+        t = Math.min(t, earliestUserWake());
         t = Math.min(t, accountPatternWake);
-        return Math.min(t, patternWakes.first());
+        return Math.min(t, earliestPatternWake());
+    }
+
+    /** The earliest of the users' wake-ups (a lower bound while the agenda is incomplete). */
+    long earliestUserWake() {
+        return agendaComplete ? userWakes.first() : Math.min(userWakes.first(), userWakeBound);
+    }
+
+    /** The earliest of the users' pattern pruning times (a lower bound while the agenda is incomplete). */
+    long earliestPatternWake() {
+        return agendaComplete ? patternWakes.first() : Math.min(patternWakes.first(), patternWakeBound);
     }
 
     /** Nothing of this account is left to keep. */

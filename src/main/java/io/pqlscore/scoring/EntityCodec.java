@@ -82,17 +82,10 @@ public final class EntityCodec {
                 writeTime(s.recentUserTimes[i], base);
             }
             out.writeBoolean(s.enterprise);
-            writeVarInt(a.userWakes.size());
-            for (Map.Entry<String, Long> w : a.userWakes.entries().entrySet()) {
-                writeString(w.getKey());
-                writeTime(w.getValue(), base);
-            }
+            // the users' agendas as their earliest times only (see AccountEntry.agendaComplete)
+            writeTime(a.earliestUserWake(), base);
             writeTime(a.accountPatternWake, base);
-            writeVarInt(a.patternWakes.size());
-            for (Map.Entry<String, Long> w : a.patternWakes.entries().entrySet()) {
-                writeString(w.getKey());
-                writeTime(w.getValue(), base);
-            }
+            writeTime(a.earliestPatternWake(), base);
         }
         writeVarInt(a.kept.size());
         long previous = 0;
@@ -123,17 +116,10 @@ public final class EntityCodec {
                 s.recentUserTimes[i] = readTime(base);
             }
             s.enterprise = in.readBoolean();
-            int w = readVarInt();
-            for (int i = 0; i < w; i++) {
-                String user = readString();
-                a.restoreUserWake(user, readTime(base));
-            }
+            a.userWakeBound = readTime(base);
             a.accountPatternWake = readTime(base);
-            int p = readVarInt();
-            for (int i = 0; i < p; i++) {
-                String user = readString();
-                a.patternWakes.set(user, readTime(base));
-            }
+            a.patternWakeBound = readTime(base);
+            a.agendaComplete = a.userWakeBound == Long.MAX_VALUE && a.patternWakeBound == Long.MAX_VALUE;
             a.account = s;
         }
         int k = readVarInt();

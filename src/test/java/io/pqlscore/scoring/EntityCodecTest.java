@@ -89,8 +89,10 @@ class EntityCodecTest {
                 assertThat(back.account.recentUsers).containsExactly(a.account.recentUsers);
                 assertThat(back.account.recentUserTimes).containsExactly(a.account.recentUserTimes);
                 assertThat(back.account.enterprise).isEqualTo(a.account.enterprise);
-                assertThat(back.userWakes.entries()).isEqualTo(a.userWakes.entries());
-                assertThat(back.patternWakes.entries()).isEqualTo(a.patternWakes.entries());
+                // the users' agendas are kept as their earliest times (the users hold their own)
+                assertThat(back.earliestUserWake()).isEqualTo(a.earliestUserWake());
+                assertThat(back.earliestPatternWake()).isEqualTo(a.earliestPatternWake());
+                assertThat(back.nextWake()).isEqualTo(a.nextWake());
                 assertThat(back.accountPatternWake).isEqualTo(a.accountPatternWake);
                 withPatterns += a.account.entity.patterns == null ? 0 : 1;
             }
