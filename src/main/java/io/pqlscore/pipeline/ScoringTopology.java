@@ -4,6 +4,7 @@ import io.pqlscore.events.DeadLetter;
 import io.pqlscore.events.IdentityInput;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.RecordRouter;
+import io.pqlscore.events.SerializerTypeInfo;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.identity.IdentityOperator;
 import io.pqlscore.identity.IdentityResolver;
@@ -77,6 +78,7 @@ public final class ScoringTopology {
         ScoringModel model = engine.model();
         SingleOutputStreamOperator<UsageEvent> events = records
                 .process(new RecordRouter())
+                .returns(SerializerTypeInfo.USAGE_EVENT)
                 .uid(UID_ROUTER)
                 .name("parse, reject and drop late");
         DataStream<DeadLetter> rejected = events.getSideOutput(RecordRouter.DEAD_LETTERS);
@@ -84,7 +86,7 @@ public final class ScoringTopology {
         // SPEC 8: only records without an account id and identify/group calls naming a user
         SingleOutputStreamOperator<UsageEvent> resolved = events.getSideOutput(RecordRouter.TO_RESOLVE)
                 .keyBy(IdentityInput::userId, Types.STRING)
-                .transform("resolve identity", TypeInformation.of(UsageEvent.class),
+                .transform("resolve identity", SerializerTypeInfo.USAGE_EVENT,
                         new IdentityOperator(new IdentityResolver(model.time().retentionMs()), tuning.bufferHeapRecords()))
                 .uid(UID_IDENTITY);
         rejected = rejected.union(resolved.getSideOutput(IdentityOperator.DEAD_LETTERS));
