@@ -16,21 +16,24 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
  * The compact, versioned byte layout of the account operator's state: one value per account
- * ({@link AccountEntry}: its entity, active users, enterprise flag, the users' wake-up agenda,
- * the kept {@code messageId} fingerprints, its pattern states) and one per user (its entity and
- * pattern states). Written only when a value leaves the operator's cache or before a checkpoint.
+ * ({@link AccountEntry}: its entity, active users, enterprise flag, the earliest of its users'
+ * wake-ups and pattern pruning times, the kept {@code messageId} fingerprints, its pattern states)
+ * and one per user (its entity and pattern states). Written only when a value leaves the operator's cache or before a checkpoint.
  *
  * <ul>
  *   <li>Signals are named by the model's layout number ({@link SignalLayouts}), not their ids;
  *       a signal still at its initial state is not written at all.</li>
  *   <li>Times are varints relative to the entity's last record; the min and max sentinels take
- *       one byte. Distinct-day keys (UTC dates) are written as day numbers.</li>
- *   <li>CEP's NFA states and shared-buffer entries use CEP's own serializers.</li>
+ *       one byte. Distinct-day keys (UTC dates) are written as day numbers, fingerprints
+ *       ({@code KeyPrint}) as their 8 bytes.</li>
+ *   <li>CEP's NFA states and shared buffers are written by {@link PatternStateCodec}.</li>
  * </ul>
- * A leading format byte ({@value #FORMAT}) lets a later layout read this one.
+ * A leading format byte ({@value #FORMAT}) lets a later layout read this one; a value of another
+ * format fails loudly instead of being misread. Format 1 was a development layout that never
+ * shipped (users' agendas in full, CEP's own serializers for patterns).
  */
 public final class EntityCodec {
-    public static final int FORMAT = 1;
+    public static final int FORMAT = 2;
 
     private static final int FIRED = 1;
     private static final int VALUE = 2;
