@@ -87,19 +87,18 @@ class BacktestCommandTest {
     }
 
     @Test
-    void theReadmeNamesEveryOption() throws Exception {
-        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
-        int at = readme.indexOf("## Backtest and calibration");
-        assertThat(at).as("README section").isGreaterThanOrEqualTo(0);
-        String section = readme.substring(at, readme.indexOf("\n## ", at + 5));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(--[a-z][a-z-]+)").matcher(Backtest.USAGE);
+    void theBacktestGuideNamesEveryOption() throws Exception {
+        String guide = Files.readString(Path.of("docs", "BACKTEST.md"), StandardCharsets.UTF_8);
+        int at = guide.indexOf("## Running a backtest");
+        assertThat(at).as("docs/BACKTEST.md section").isGreaterThanOrEqualTo(0);
+        String section = guide.substring(at, guide.indexOf("\n## ", at + 5));
         java.util.Set<String> options = new java.util.TreeSet<>();
-        while (m.find()) {
-            options.add(m.group(1));
+        for (picocli.CommandLine.Model.OptionSpec o : new picocli.CommandLine(new BacktestCommand()).getCommandSpec().options()) {
+            options.add(o.longestName());
         }
         assertThat(options).hasSizeGreaterThan(10);
         for (String o : options) {
-            assertThat(section).as("README's backtest section names " + o).contains("`" + o);
+            assertThat(section).as("docs/BACKTEST.md's backtest section names " + o).contains("`" + o);
         }
     }
 
