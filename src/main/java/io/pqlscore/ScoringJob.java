@@ -100,7 +100,7 @@ public final class ScoringJob extends Tool {
             e.report().forEach(err::println);
             return null;
         } catch (JobOptions.UsageException e) {
-            err.println(e.getMessage());
+            err.println("pqlscore run: " + e.getMessage());
             err.println("Try 'pqlscore run --help' for the options.");
             return null;
         } catch (RuntimeException | StackOverflowError e) {

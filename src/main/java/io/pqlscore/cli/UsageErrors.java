@@ -45,6 +45,7 @@ final class UsageErrors implements IParameterExceptionHandler {
         }
         String m = (options.size() == 1 ? "unknown option " : "unknown options ") + String.join(", ", options);
         List<String> suggestions = u.getSuggestions();
-        return suggestions.isEmpty() ? m : m + " (did you mean " + String.join(" or ", suggestions) + "?)";
+        return suggestions.isEmpty() ? m
+                : m + " (did you mean " + String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size()))) + "?)";
     }
 }

@@ -113,13 +113,13 @@ class BacktestCommandTest {
         Path badModel = dir.resolve("m.yaml");
         Files.writeString(badModel, "id: x\nversion: \"1\"\nsignals: []\nnonsense: 1\n");
 
-        assertThat(run("--help").out()).contains("Usage: Backtest");
+        assertThat(run("--help").out()).contains("Usage: pqlscore backtest");
         Run r = run("--outcomes", good.toString());
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("Backtest: --events is required");
+        assertThat(r.err()).contains("pqlscore backtest: Missing required option: '--events=PATH'");
         assertThat(run("--events", dir.resolve("nope").toString(), "--outcomes", good.toString()).err())
                 .contains("no such file or directory");
-        assertThat(run("--events", events.toString()).err()).contains("--outcomes is required");
+        assertThat(run("--events", events.toString()).err()).contains("Missing required option: '--outcomes=FILE'");
         assertThat(run("--events", events.toString(), "--outcomes", good.toString(), "--target-precision", "2").err())
                 .contains("--target-precision is a share in (0, 1]");
         assertThat(run("--events", events.toString(), "--outcomes", good.toString(), "--target-precision", "0.2",
