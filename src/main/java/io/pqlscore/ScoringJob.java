@@ -25,7 +25,8 @@ import picocli.CommandLine.Mixin;
  * the checkpointing exactly-once output needs) is reported as one line per problem on standard
  * error, never as a stack trace, and the exit code is 2.
  */
-@Command(name = "run", abbreviateSynopsis = true, header = "Run the scoring job: locally, or submitted to a Flink cluster.", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+@Command(name = "run", header = "Run the scoring job: locally, or submitted to a Flink cluster.",
+        mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class, abbreviateSynopsis = true,
         description = {"Runs the scoring job: on an embedded MiniCluster (--local), on the cluster of `flink run`,"
                 + " or else in this JVM. Reads usage events from JSON-lines files (--input) or Kafka topics"
                 + " (--kafka-topics), writes transitions, current scores and dead letters to files (--output),"
@@ -100,8 +101,7 @@ public final class ScoringJob extends Tool {
             e.report().forEach(err::println);
             return null;
         } catch (JobOptions.UsageException e) {
-            err.println("pqlscore run: " + e.getMessage());
-            err.println("Try 'pqlscore run --help' for the options.");
+            reportUsage(err, e);
             return null;
         } catch (RuntimeException | StackOverflowError e) {
             // not expected: ModelLoader turns every problem of a model into a ModelValidationException
@@ -120,9 +120,15 @@ public final class ScoringJob extends Tool {
             // the sinks read their secrets (password file, Kafka properties file) here
             new ScoringPipeline(options, model, Connectors.source(options), Connectors.sinks(options)).build(env);
         } catch (JobOptions.UsageException e) {
-            err.println(e.getMessage());
+            reportUsage(err, e);
             return null;
         }
         return new Prepared(env, options.jobName);
+    }
+
+    /** As the command line reports its own errors (Commands): what is wrong, and where the options are. */
+    private static void reportUsage(PrintStream err, JobOptions.UsageException e) {
+        err.println("pqlscore run: " + e.getMessage());
+        err.println("Try 'pqlscore run --help' for the options.");
     }
 }

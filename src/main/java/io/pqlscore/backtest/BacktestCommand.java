@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
  * outcomes, reported as {@code backtest.json} and {@code backtest.html} ({@link Backtest} does the
  * work; docs/BACKTEST.md defines every number).
  */
-@Command(name = "backtest", header = "Backtest one model, or two side by side, against closed-won outcomes.", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+@Command(name = "backtest", header = "Backtest one model, or two side by side, against closed-won outcomes.",
+        mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
         description = {"Runs the scoring job over a history of usage events (bounded, on a local MiniCluster) and"
                 + " reports how its tiers and scores line up with closed-won outcomes, for one model or two side by side:"
                 + " backtest.json and backtest.html in --out. Progress goes to standard error."},

@@ -22,7 +22,8 @@ import picocli.CommandLine.TypeConversionException;
  * output or Kafka ({@link EventGenerator}; what the records hold: docs/GENERATOR.md). The options
  * start at {@link GeneratorConfig}'s defaults, which check their own ranges.
  */
-@Command(name = "generate", abbreviateSynopsis = true, header = "Generate realistic Segment-spec usage events, to a file or Kafka.", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+@Command(name = "generate", header = "Generate realistic Segment-spec usage events, to a file or Kafka.",
+        mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class, abbreviateSynopsis = true,
         description = {"Generates Segment-spec product-usage events (JSON lines) for the scoring job: accounts with"
                 + " power-law team sizes, firmographic group calls, identified users, onboarding and activation funnels"
                 + " with drop-off, daily activity, invites, pricing and billing visits, checkouts of converting accounts,"

@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
  * connection options are the job's {@code --jdbc-*} ones, with the same names and defaults. No
  * Flink type is touched, so it runs from the job jar with a plain {@code java -cp}.
  */
-@Command(name = "schema", header = "Create or migrate the PostgreSQL tables, then check them.", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+@Command(name = "schema", header = "Create or migrate the PostgreSQL tables, then check them.",
+        mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
         description = {"Creates or migrates the tables " + JdbcTables.TRANSITIONS + " and " + JdbcTables.SCORES
                 + " in a PostgreSQL database (Flyway, history in " + ApplySchema.HISTORY_TABLE + "; run it before every"
                 + " deployment: an up-to-date database is left as it is), then checks that they have every column the"

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code pqlscore validate MODEL}: checks a scoring model without starting the job. */
-@Command(name = "validate", header = "Check a scoring model without starting the job.", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+@Command(name = "validate", header = "Check a scoring model without starting the job.",
+        mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
         description = {"Checks a scoring model without starting the job: prints a one-line summary of a valid model,"
                 + " or every problem, one line each, naming the file and the key.",
             "The job checks its model the same way when it starts, and refuses to start on a bad one."},

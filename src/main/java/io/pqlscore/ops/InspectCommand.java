@@ -13,7 +13,8 @@ import picocli.CommandLine.TypeConversionException;
  * {@code pqlscore inspect}: every entity a savepoint of the job holds, one JSON line each
  * ({@link SavepointInspector}; docs/SAVEPOINTS.md, "Savepoint inspector").
  */
-@Command(name = "inspect", header = "Write the scores a savepoint holds as JSON lines.", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
+@Command(name = "inspect", header = "Write the scores a savepoint holds as JSON lines.",
+        mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
         description = {"Reads a savepoint (or a retained checkpoint) of the scoring job with Flink's State Processor API"
                 + " and writes every entity it holds, each account and each of its users, as one JSON line: the shape of"
                 + " a current-score row plus the entity's bookkeeping. For audits, and to seed a warehouse table."},
