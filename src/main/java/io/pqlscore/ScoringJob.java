@@ -1,9 +1,9 @@
 package io.pqlscore;
 
-import io.pqlscore.cli.Commands;
-import io.pqlscore.cli.ExitCodes;
-import io.pqlscore.cli.ProjectVersion;
-import io.pqlscore.cli.Tool;
+import io.pqlscore.command.Commands;
+import io.pqlscore.command.ExitCodes;
+import io.pqlscore.command.ProjectVersion;
+import io.pqlscore.command.Tool;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ModelValidationException;
 import io.pqlscore.model.ScoringModel;

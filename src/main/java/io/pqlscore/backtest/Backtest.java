@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.pqlscore.backtest.BacktestReport.Report;
 import io.pqlscore.backtest.ModelComparison.Comparison;
-import io.pqlscore.cli.Commands;
+import io.pqlscore.command.Commands;
 import io.pqlscore.model.ScoringModel;
 import java.io.IOException;
 import java.io.PrintStream;

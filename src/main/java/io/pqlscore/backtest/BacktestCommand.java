@@ -1,8 +1,8 @@
 package io.pqlscore.backtest;
 
-import io.pqlscore.cli.ExitCodes;
-import io.pqlscore.cli.ProjectVersion;
-import io.pqlscore.cli.Tool;
+import io.pqlscore.command.ExitCodes;
+import io.pqlscore.command.ProjectVersion;
+import io.pqlscore.command.Tool;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ModelValidationException;
 import io.pqlscore.model.ScoringModel;

@@ -1,6 +1,6 @@
 package io.pqlscore.generator;
 
-import io.pqlscore.cli.Commands;
+import io.pqlscore.command.Commands;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.Iterator;

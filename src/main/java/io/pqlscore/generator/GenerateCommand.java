@@ -1,8 +1,8 @@
 package io.pqlscore.generator;
 
-import io.pqlscore.cli.ExitCodes;
-import io.pqlscore.cli.ProjectVersion;
-import io.pqlscore.cli.Tool;
+import io.pqlscore.command.ExitCodes;
+import io.pqlscore.command.ProjectVersion;
+import io.pqlscore.command.Tool;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;

@@ -1,7 +1,7 @@
 package io.pqlscore.jdbc;
 
-import io.pqlscore.cli.Commands;
-import io.pqlscore.cli.ExitCodes;
+import io.pqlscore.command.Commands;
+import io.pqlscore.command.ExitCodes;
 import io.pqlscore.ops.JobOptions;
 import io.pqlscore.ops.Secrets;
 import java.io.PrintStream;
@@ -36,7 +36,7 @@ import org.flywaydb.core.api.output.MigrateResult;
  * pqlscore schema --jdbc-url jdbc:postgresql://HOST:5432/DB [--jdbc-user USER] [--jdbc-password-file FILE | --jdbc-password-env VAR]
  * </pre>
  *
- * ({@link SchemaCommand}; from the job jar: {@code java -cp pql-scoring-job.jar io.pqlscore.PqlScore schema ...}).
+ * ({@link SchemaCommand}; from the job jar: {@code java -cp pql-scoring-job.jar io.pqlscore.cli.PqlScore schema ...}).
  *
  * <p>Run it before every deployment: it applies the scripts the database has not had yet, each in
  * its own transaction, records them (version, checksum, who, when) in the schema history table

@@ -1,7 +1,7 @@
 package io.pqlscore.jdbc;
 
-import io.pqlscore.cli.ProjectVersion;
-import io.pqlscore.cli.Tool;
+import io.pqlscore.command.ProjectVersion;
+import io.pqlscore.command.Tool;
 import io.pqlscore.ops.JobOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

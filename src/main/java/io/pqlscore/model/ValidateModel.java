@@ -1,6 +1,6 @@
 package io.pqlscore.model;
 
-import io.pqlscore.cli.Commands;
+import io.pqlscore.command.Commands;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.pqlscore.ops;
 
-import io.pqlscore.cli.ProjectVersion;
-import io.pqlscore.cli.Tool;
+import io.pqlscore.command.ProjectVersion;
+import io.pqlscore.command.Tool;
 import io.pqlscore.events.Timestamps;
 import io.pqlscore.model.ModelLoader;
 import picocli.CommandLine.Command;

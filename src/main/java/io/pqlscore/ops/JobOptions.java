@@ -1,7 +1,7 @@
 package io.pqlscore.ops;
 
-import io.pqlscore.cli.Commands;
-import io.pqlscore.cli.Counts;
+import io.pqlscore.command.Commands;
+import io.pqlscore.command.Counts;
 import io.pqlscore.events.EventParser;
 import io.pqlscore.events.Timestamps;
 import io.pqlscore.model.ModelLoader;

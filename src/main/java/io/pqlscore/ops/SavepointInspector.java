@@ -1,8 +1,8 @@
 package io.pqlscore.ops;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pqlscore.cli.Commands;
-import io.pqlscore.cli.ExitCodes;
+import io.pqlscore.command.Commands;
+import io.pqlscore.command.ExitCodes;
 import io.pqlscore.events.Timestamps;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ModelValidationException;

@@ -87,20 +87,20 @@ class ShadedJarIT {
      */
     @Test
     void theToolRunsFromTheJarWithoutFlink() throws Exception {
-        String[] help = java("io.pqlscore.PqlScore", "--help");
+        String[] help = java("io.pqlscore.cli.PqlScore", "--help");
         assertThat(help[0]).as(help[1]).isEqualTo("0");
         assertThat(help[1]).startsWith("Usage: pqlscore");
         for (String command : List.of("run", "validate", "backtest", "generate", "inspect", "schema")) {
-            String[] r = java("io.pqlscore.PqlScore", command, "--help");
+            String[] r = java("io.pqlscore.cli.PqlScore", command, "--help");
             assertThat(r[0]).as(r[1]).isEqualTo("0");
             assertThat(r[1]).contains("Usage: pqlscore " + command);
         }
-        String[] version = java("io.pqlscore.PqlScore", "--version");
+        String[] version = java("io.pqlscore.cli.PqlScore", "--version");
         assertThat(version[1].strip()).matches("pqlscore \\d+\\.\\d+\\.\\d+.*");
-        String[] validate = java("io.pqlscore.PqlScore", "validate", "classpath:/models/default.yaml");
+        String[] validate = java("io.pqlscore.cli.PqlScore", "validate", "classpath:/models/default.yaml");
         assertThat(validate[0]).as(validate[1]).isEqualTo("0");
         assertThat(validate[1]).startsWith("OK: model default version 1");
-        String[] generate = java("io.pqlscore.PqlScore", "generate", "--accounts", "5", "--events", "50", "--quiet");
+        String[] generate = java("io.pqlscore.cli.PqlScore", "generate", "--accounts", "5", "--events", "50", "--quiet");
         assertThat(generate[0]).as(generate[1]).isEqualTo("0");
         assertThat(generate[1].split("\n")).hasSize(50);
         String[] usage = java("io.pqlscore.ScoringJob", "--input");

@@ -1,4 +1,4 @@
-package io.pqlscore.cli;
+package io.pqlscore.command;
 
 import java.io.PrintWriter;
 import picocli.CommandLine;

@@ -1,4 +1,4 @@
-package io.pqlscore.cli;
+package io.pqlscore.command;
 
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;

@@ -1,8 +1,8 @@
-package io.pqlscore;
+package io.pqlscore.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pqlscore.cli.Commands;
+import io.pqlscore.command.Commands;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  * docs/CONFIGURATION.md's reference of every command and option is generated from the commands
  * themselves (picocli's model of them: names, arguments, help with its defaults, exit codes), so it
  * cannot drift from the code. After changing an option, rewrite it with {@link #main}:
- * {@code mvn -q test-compile exec:exec -Dexec.mainClass=io.pqlscore.CommandReferenceTest}.
+ * {@code mvn -q test-compile exec:exec -Dexec.mainClass=io.pqlscore.cli.CommandReferenceTest}.
  */
 class CommandReferenceTest {
     static final Path DOC = Path.of("docs", "CONFIGURATION.md");

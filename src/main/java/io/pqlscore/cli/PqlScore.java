@@ -1,9 +1,10 @@
-package io.pqlscore;
+package io.pqlscore.cli;
 
+import io.pqlscore.ScoringJob;
 import io.pqlscore.backtest.BacktestCommand;
-import io.pqlscore.cli.Commands;
-import io.pqlscore.cli.ProjectVersion;
-import io.pqlscore.cli.Tool;
+import io.pqlscore.command.Commands;
+import io.pqlscore.command.ProjectVersion;
+import io.pqlscore.command.Tool;
 import io.pqlscore.generator.GenerateCommand;
 import io.pqlscore.jdbc.SchemaCommand;
 import io.pqlscore.model.ValidateCommand;
@@ -12,9 +13,11 @@ import java.io.PrintStream;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code pqlscore} tool: one command line for the job and everything around it. The
+ * The {@code pqlscore} tool: one command line for the job and everything around it, each command
+ * defined beside what it runs. Its own package, above the job and the tools it lists, so that
+ * nothing below depends on it. The
  * {@code ./pqlscore} script at the repository root runs it from the sources; from the job jar it
- * is {@code java -cp pql-scoring-job.jar io.pqlscore.PqlScore ...} (the commands that run a job
+ * is {@code java -cp pql-scoring-job.jar io.pqlscore.cli.PqlScore ...} (the commands that run a job
  * need Flink on the class path: a local run, the backtest, the inspector).
  */
 @Command(name = "pqlscore", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,

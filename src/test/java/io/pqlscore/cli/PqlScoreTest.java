@@ -1,10 +1,10 @@
-package io.pqlscore;
+package io.pqlscore.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pqlscore.cli.Commands;
+import io.pqlscore.command.Commands;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.TimeSettings;
 import io.pqlscore.time.Durations;

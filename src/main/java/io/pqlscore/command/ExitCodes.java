@@ -1,4 +1,4 @@
-package io.pqlscore.cli;
+package io.pqlscore.command;
 
 /**
  * The exit codes every command uses. Some commands give 1 or 2 a narrower meaning (validate: 1 =

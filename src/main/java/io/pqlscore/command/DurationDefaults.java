@@ -1,4 +1,4 @@
-package io.pqlscore.cli;
+package io.pqlscore.command;
 
 import io.pqlscore.time.Durations;
 import java.time.Duration;
