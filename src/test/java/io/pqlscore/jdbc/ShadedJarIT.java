@@ -30,7 +30,7 @@ class ShadedJarIT {
     Path tmp;
 
     static Path jar() {
-        Path jar = Path.of(System.getProperty("job.jar", "target/pql-scoring-job-0.1.0-SNAPSHOT.jar"));
+        Path jar = Path.of(System.getProperty("job.jar", "target/pql-scoring-job-" + io.pqlscore.command.ProjectVersion.get() + ".jar"));
         assertThat(jar).as("the shaded job jar (mvn package)").isRegularFile();
         return jar;
     }
