@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates samples/events.jsonl, the bundled sample of the README quick start.
+"""Generates samples/events.jsonl, the bundled sample the README's replay scores.
 
 Ten days of Segment-spec product-usage records (track, page, identify, group) for four
 accounts of a B2B analytics product, shaped so that the default model

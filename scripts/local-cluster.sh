@@ -460,7 +460,7 @@ cmd_rehearse() {
   build_job
 
   say "== 2/7 input: generated usage events, cut in three parts (one per run)"
-  java -cp "$JOB_JAR" io.pqlscore.generator.EventGenerator --out "$R/events.jsonl" \
+  java -cp "$JOB_JAR" io.pqlscore.cli.PqlScore generate --out "$R/events.jsonl" \
     --accounts 100 --days 6 --bad-ratio 0.002 2>&1 | sed -n 's/^event generator: \([0-9,]* records.*\)/    | \1/p' >&2
   local total a b
   total=$(wc -l < "$R/events.jsonl")

@@ -1,5 +1,6 @@
 package io.pqlscore.generator;
 
+import io.pqlscore.command.Commands;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.Iterator;
@@ -8,7 +9,6 @@ import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -23,14 +23,12 @@ import java.util.stream.StreamSupport;
  *   <li>{@link #generate}: pushes them to a {@link RecordSink}, honouring {@code --rate} and live
  *       mode ({@code --speedup}: a record is released when {@code start + elapsed × speedup}
  *       reaches its arrival time). {@link #stop} ends it from another thread.</li>
- *   <li>{@link #run} / {@link #main}: the command line ({@link GeneratorConfig#USAGE}).</li>
+ *   <li>{@link GenerateCommand}: the command line, {@code pqlscore generate}.</li>
  * </ul>
  *
- * <p>What the records look like, and why, is in {@link EventStream} and the README section
- * "Event generator".
+ * <p>What the records look like, and why, is in {@link EventStream} and docs/GENERATOR.md.
  */
 public final class EventGenerator {
-    private static final AtomicReference<EventGenerator> CURRENT = new AtomicReference<>();
 
     private final GeneratorConfig config;
     private volatile boolean stopRequested;
@@ -216,90 +214,20 @@ public final class EventGenerator {
 
     // ==== command line ====
 
+    /** The entry point of before the command line: {@code pqlscore generate} ({@link GenerateCommand}). */
     public static void main(String[] args) {
-        CountDownLatch done = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            EventGenerator g = CURRENT.get();
-            if (g != null) {
-                g.stop(); // Ctrl-C in live mode: flush what was sent, print the summary
-                try {
-                    done.await(15, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }, "event-generator-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        int code;
-        try {
-            code = run(args, System.out, System.err);
-        } finally {
-            done.countDown();
-        }
-        System.out.flush();
+        int code = run(args, System.out, System.err);
         if (code != 0) {
             System.exit(code);
         }
     }
 
     /**
-     * The command: 0 when done, 2 for bad arguments (message and a hint on {@code err}), 1 when
-     * the output fails. Records go to {@code out} with {@code --out -}; progress and the summary
-     * to {@code err}.
+     * {@code pqlscore generate} with these arguments: 0 when done, 2 for bad arguments (message and
+     * a hint on {@code err}), 1 when the output fails. Records go to {@code out} with {@code --out -};
+     * progress and the summary to {@code err}.
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        for (String a : args) {
-            if (a.equals("--help") || a.equals("-h")) {
-                out.print(GeneratorConfig.USAGE);
-                out.flush();
-                return 0;
-            }
-        }
-        GeneratorConfig cfg;
-        try {
-            cfg = GeneratorConfig.parse(args);
-        } catch (IllegalArgumentException e) {
-            err.println("EventGenerator: " + e.getMessage());
-            err.println("Run with --help for the options.");
-            return 2;
-        }
-        if (!cfg.toKafka() && cfg.out() == null) {
-            cfg.out("-");
-        }
-        RecordSink sink;
-        try {
-            sink = cfg.toKafka()
-                    ? KafkaSink.create(cfg.kafkaBootstrapServers(), cfg.topic(), cfg.kafkaProperties())
-                    : FileSink.open(cfg.out(), out);
-        } catch (IllegalArgumentException e) {
-            err.println("EventGenerator: " + e.getMessage());
-            return 2;
-        } catch (Exception e) {
-            err.println("EventGenerator: cannot open the output: " + e);
-            return 1;
-        }
-        EventGenerator g = new EventGenerator(cfg);
-        if (!cfg.quiet()) {
-            g.progressTo(err);
-            err.println("event generator: " + cfg + " -> " + (cfg.toKafka()
-                    ? "Kafka topic " + cfg.topic() + " at " + cfg.kafkaBootstrapServers()
-                    : cfg.out().equals("-") ? "standard output" : cfg.out()));
-        }
-        CURRENT.set(g);
-        Summary s = null;
-        int code = 0;
-        try (RecordSink closing = sink) {
-            s = g.generate(closing);
-        } catch (Exception e) {
-            err.println("EventGenerator: " + e.getMessage());
-            code = 1;
-        } finally {
-            CURRENT.compareAndSet(g, null);
-        }
-        if (s != null && !cfg.quiet()) {
-            err.println("event generator: " + s);
-        }
-        err.flush();
-        return code;
+        return Commands.execute(new GenerateCommand(), args, out, err);
     }
 }

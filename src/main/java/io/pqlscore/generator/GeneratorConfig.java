@@ -1,19 +1,17 @@
 package io.pqlscore.generator;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Settings of the {@link EventGenerator}: the simulated population, how much event time to cover,
- * pacing, faults, and where the records go. Every command-line option ({@link #parse}) is a fluent
- * setter here, so the demo and the benchmark can build the same configuration in-process:
+ * pacing, faults, and where the records go. Every option of {@code pqlscore generate}
+ * ({@link GenerateCommand}) is a fluent setter here, so the demo and the benchmark can build the
+ * same configuration in-process:
  *
  * <pre>{@code
  * GeneratorConfig c = new GeneratorConfig().accounts(100_000).events(10_000_000).seed(7);
@@ -26,7 +24,7 @@ public final class GeneratorConfig {
     /** A Monday, the same start as the bundled sample. */
     public static final Instant DEFAULT_START = Instant.parse("2026-03-02T00:00:00Z");
     /** Event time covered when neither --days nor --events is given and the run is not live. */
-    public static final double DEFAULT_DAYS = 30;
+    public static final int DEFAULT_DAYS = 30;
     public static final long DEFAULT_SEED = 20260302L;
     /** Share of accounts that signed up before the start (they are already active at the start). */
     public static final double DEFAULT_EXISTING_RATIO = 0.4;
@@ -340,185 +338,6 @@ public final class GeneratorConfig {
             require(!out.isBlank(), "--out needs a file name (or - for standard output)");
         }
         return this;
-    }
-
-    // ---- command line ----
-
-    public static final String USAGE = String.join("\n",
-            "Usage: EventGenerator [options]",
-            "",
-            "Generates Segment-spec product-usage events (JSON lines) for the PQL/PQA scoring job:",
-            "accounts with power-law team sizes, firmographic group calls, identified users,",
-            "onboarding/activation funnels with drop-off, daily activity, invites, pricing/billing",
-            "visits, checkouts of converting accounts, usage readings approaching their limits,",
-            "SDK retries (duplicates), optional bad records, bounded arrival disorder.",
-            "",
-            "Shape:",
-            "  --segment-style         calls as Segment's libraries send them: identify and most",
-            "                          user activity without an account id, a group call naming",
-            "                          each user; the job resolves the account from it (SPEC 8)",
-            "Population:",
-            "  --accounts N            accounts (default 1000; ~10 users each on average)",
-            "  --users-alpha A         Zipf exponent of team sizes (default 1.5)",
-            "  --max-team N            largest team (default 200)",
-            "  --activity X            activity multiplier (default 1)",
-            "  --convert-ratio R       share of free/trial accounts that convert (default 0.05)",
-            "  --existing-ratio R      share of accounts signed up before the start (default 0.4)",
-            "Faults:",
-            "  --duplicate-ratio R     exact duplicate records, an SDK retry (default 0.005)",
-            "  --bad-ratio R           bad records: broken JSON, no account, bad timestamp,",
-            "                          wrong field types (default 0)",
-            "  --max-disorder D        arrival trails event time by less than D, below 5m",
-            "                          (default 2m; 0: event-time order; units ms s m h)",
-            "Time and amount:",
-            "  --start T               first event time, ISO-8601 instant or 'now'",
-            "                          (default " + DEFAULT_START + ")",
-            "  --days D                days of event time (default 30, or unbounded with",
-            "                          --events or --speedup)",
-            "  --events N              stop after N records (duplicates and bad ones included)",
-            "  --speedup X             live mode: event time = start + wall time elapsed x X",
-            "  --rate R                records per second (default 0: as fast as possible;",
-            "                          in live mode a cap)",
-            "  --seed S                random seed (default " + DEFAULT_SEED + "); same seed and",
-            "                          options: the same records",
-            "Output (one of):",
-            "  --out FILE              JSON lines to FILE, '-' for standard output (default -)",
-            "  --kafka-bootstrap-servers HOSTS --topic TOPIC",
-            "                          to Kafka: key = account id, acks=all, idempotent",
-            "  --kafka-property K=V    extra producer property (repeatable)",
-            "  --outcomes FILE         also write the generated accounts' closed outcomes as CSV",
-            "                          (account_id,outcome,closed_at) for the backtest: converting",
-            "                          accounts won at their checkout, abandoned checkouts and",
-            "                          churned trials lost",
-            "Other:",
-            "  --quiet                 no progress or summary on standard error",
-            "  --help                  this text",
-            "");
-
-    /** Parses command-line options ({@code --name value} or {@code --name=value}). */
-    public static GeneratorConfig parse(String[] args) {
-        GeneratorConfig c = new GeneratorConfig();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.isEmpty()) {
-                continue; // exec:exec passes an empty argument for an empty argline
-            }
-            require(a.startsWith("--"), "unexpected argument '" + a + "'");
-            String name = a.substring(2);
-            String value = null;
-            int eq = name.indexOf('=');
-            if (eq >= 0) {
-                value = name.substring(eq + 1);
-                name = name.substring(0, eq);
-            }
-            if (name.equals("quiet")) {
-                require(value == null, "--quiet takes no value");
-                c.quiet(true);
-                continue;
-            }
-            if (name.equals("segment-style")) {
-                require(value == null, "--segment-style takes no value");
-                c.segmentStyle(true);
-                continue;
-            }
-            if (value == null) {
-                require(i + 1 < args.length, "--" + name + " needs a value");
-                value = args[++i];
-            }
-            switch (name) {
-                case "accounts": c.accounts(intValue(name, value)); break;
-                case "users-alpha": c.usersAlpha(doubleValue(name, value)); break;
-                case "max-team": c.maxTeam(intValue(name, value)); break;
-                case "activity": c.activity(doubleValue(name, value)); break;
-                case "convert-ratio": c.convertRatio(doubleValue(name, value)); break;
-                case "existing-ratio": c.existingRatio(doubleValue(name, value)); break;
-                case "duplicate-ratio": c.duplicateRatio(doubleValue(name, value)); break;
-                case "bad-ratio": c.badRatio(doubleValue(name, value)); break;
-                case "max-disorder": c.maxDisorderMs(durationMs(name, value)); break;
-                case "start": c.start(instant(value)); break;
-                case "days":
-                    double d = doubleValue(name, value);
-                    require(d > 0, "--days must be positive");
-                    c.days(d);
-                    break;
-                case "events":
-                    long n = longValue(name, value);
-                    require(n > 0, "--events must be positive");
-                    c.events(n);
-                    break;
-                case "speedup":
-                    double x = doubleValue(name, value);
-                    require(x > 0, "--speedup must be positive");
-                    c.speedup(x);
-                    break;
-                case "rate": c.rate(doubleValue(name, value)); break;
-                case "seed": c.seed(longValue(name, value)); break;
-                case "out": c.out(value); break;
-                case "outcomes": c.outcomes(value); break;
-                case "kafka-bootstrap-servers": c.kafkaBootstrapServers(value); break;
-                case "topic": c.topic(value); break;
-                case "kafka-property":
-                    int e = value.indexOf('=');
-                    require(e > 0, "--kafka-property takes KEY=VALUE, not '" + value + "'");
-                    c.kafkaProperty(value.substring(0, e), value.substring(e + 1));
-                    break;
-                default:
-                    throw new IllegalArgumentException("unknown option --" + name);
-            }
-        }
-        return c.validate();
-    }
-
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
-
-    /** A duration: a number and one of ms, s, m, h (a bare number is milliseconds). */
-    static long durationMs(String option, String v) {
-        Matcher m = DURATION.matcher(v.strip().toLowerCase(Locale.ROOT));
-        require(m.matches(), "--" + option + " takes a duration like 2m, 90s or 500ms, not '" + v + "'");
-        double n = Double.parseDouble(m.group(1));
-        String unit = m.group(2) == null ? "ms" : m.group(2);
-        double factor = unit.equals("ms") ? 1 : unit.equals("s") ? 1000 : unit.equals("m") ? 60_000 : 3_600_000;
-        return Math.round(n * factor);
-    }
-
-    static Instant instant(String v) {
-        if (v.equalsIgnoreCase("now")) {
-            return Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        }
-        try {
-            return Instant.parse(v);
-        } catch (DateTimeParseException e) {
-            try {
-                return java.time.OffsetDateTime.parse(v).toInstant();
-            } catch (DateTimeParseException e2) {
-                throw new IllegalArgumentException("--start takes an ISO-8601 instant like "
-                        + DEFAULT_START + " or 'now', not '" + v + "'");
-            }
-        }
-    }
-
-    private static int intValue(String option, String v) {
-        long n = longValue(option, v);
-        require(n >= Integer.MIN_VALUE && n <= Integer.MAX_VALUE, "--" + option + " is out of range: " + v);
-        return (int) n;
-    }
-
-    private static long longValue(String option, String v) {
-        try {
-            return Long.parseLong(v.strip().replace("_", ""));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + option + " takes a whole number, not '" + v + "'");
-        }
-    }
-
-    private static double doubleValue(String option, String v) {
-        try {
-            double d = Double.parseDouble(v.strip());
-            require(Double.isFinite(d), "--" + option + " takes a finite number, not '" + v + "'");
-            return d;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + option + " takes a number, not '" + v + "'");
-        }
     }
 
     private static void require(boolean ok, String message) {

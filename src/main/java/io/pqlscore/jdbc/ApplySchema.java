@@ -1,5 +1,7 @@
 package io.pqlscore.jdbc;
 
+import io.pqlscore.command.Commands;
+import io.pqlscore.command.ExitCodes;
 import io.pqlscore.ops.JobOptions;
 import io.pqlscore.ops.Secrets;
 import java.io.PrintStream;
@@ -31,9 +33,10 @@ import org.flywaydb.core.api.output.MigrateResult;
  * they have what the job writes:
  *
  * <pre>
- * java -cp pql-scoring-job.jar io.pqlscore.jdbc.ApplySchema --jdbc-url jdbc:postgresql://HOST:5432/DB \
- *     [--jdbc-user USER] [--jdbc-password-file FILE | --jdbc-password-env VAR]
+ * pqlscore schema --jdbc-url jdbc:postgresql://HOST:5432/DB [--jdbc-user USER] [--jdbc-password-file FILE | --jdbc-password-env VAR]
  * </pre>
+ *
+ * ({@link SchemaCommand}; from the job jar: {@code java -cp pql-scoring-job.jar io.pqlscore.cli.PqlScore schema ...}).
  *
  * <p>Run it before every deployment: it applies the scripts the database has not had yet, each in
  * its own transaction, records them (version, checksum, who, when) in the schema history table
@@ -76,9 +79,9 @@ public final class ApplySchema {
     public static final String HISTORY_TABLE = "flyway_schema_history";
 
     /** Exit codes: done, the database refused or could not be reached, bad command line. */
-    static final int OK = 0;
-    static final int FAILED = 1;
-    static final int USAGE = 2;
+    static final int OK = ExitCodes.OK;
+    static final int FAILED = ExitCodes.FAILED;
+    static final int USAGE = ExitCodes.USAGE;
 
     /** The session advisory lock that makes concurrent runs take turns ("pqlscore"). */
     private static final long LOCK_KEY = 0x70716c73636f7265L;
@@ -96,22 +99,18 @@ public final class ApplySchema {
 
     private ApplySchema() {}
 
+    /** The entry point of before the command line: {@code pqlscore schema} ({@link SchemaCommand}). */
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
 
+    /** {@code pqlscore schema} with these arguments; returns its exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        JobOptions o;
-        try {
-            o = parse(args);
-        } catch (JobOptions.UsageException e) {
-            err.println(e.getMessage());
-            return USAGE;
-        }
-        if (o == null) {
-            out.print(usage());
-            return OK;
-        }
+        return Commands.execute(new SchemaCommand(), args, out, err);
+    }
+
+    /** Migrates and checks the database of {@code o}'s {@code --jdbc-*} options; returns the exit code. */
+    static int apply(JobOptions o, PrintStream out, PrintStream err) {
         String password;
         try {
             password = Secrets.jdbcPassword(o);
@@ -325,54 +324,6 @@ public final class ApplySchema {
             rs.next();
             return rs.getString(1);
         }
-    }
-
-    /** The options this command takes: the job's --jdbc-* connection options, nothing else. */
-    static JobOptions parse(String[] args) {
-        JobOptions o = new JobOptions();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) {
-                return null;
-            }
-            if (!a.startsWith("--")) {
-                throw new JobOptions.UsageException("unexpected argument '" + a + "'\n" + usage());
-            }
-            String name = a.substring(2);
-            String value = null;
-            int eq = name.indexOf('=');
-            if (eq >= 0) {
-                value = name.substring(eq + 1);
-                name = name.substring(0, eq);
-            } else if (i + 1 < args.length) {
-                value = args[++i];
-            }
-            if (value == null) {
-                throw new JobOptions.UsageException("--" + name + " needs a value\n" + usage());
-            }
-            switch (name) {
-                case "jdbc-url": o.jdbcUrl = value; break;
-                case "jdbc-user": o.jdbcUser = value; break;
-                case "jdbc-password-file": o.jdbcPasswordFile = value; break;
-                case "jdbc-password-env": o.jdbcPasswordEnv = value; break;
-                default: throw new JobOptions.UsageException("unknown option --" + name + "\n" + usage());
-            }
-        }
-        if (o.jdbcUrl == null) {
-            throw new JobOptions.UsageException("--jdbc-url is required\n" + usage());
-        }
-        if (!o.jdbcUrl.startsWith("jdbc:postgresql:")) {
-            throw new JobOptions.UsageException("--jdbc-url must be a PostgreSQL URL (jdbc:postgresql://HOST:PORT/DB), got "
-                    + redact(o.jdbcUrl));
-        }
-        return o;
-    }
-
-    static String usage() {
-        return "usage: ApplySchema --jdbc-url jdbc:postgresql://HOST:5432/DB [--jdbc-user USER]\n"
-                + "                   [--jdbc-password-file FILE | --jdbc-password-env VAR (default PQL_JDBC_PASSWORD)]\n"
-                + "creates or migrates the tables " + JdbcTables.TRANSITIONS + " and " + JdbcTables.SCORES
-                + " (Flyway, history in " + HISTORY_TABLE + "; idempotent), then checks them\n";
     }
 
     /** A password given as a URL parameter is never printed. */

@@ -1,12 +1,12 @@
 package io.pqlscore.model;
 
 import io.pqlscore.events.JsonValues;
+import io.pqlscore.time.Durations;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.math.RoundingMode;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -67,10 +66,9 @@ public final class ModelLoader {
     /** UTF-8 takes at most 4 bytes per code point. */
     static final int MAX_BYTES = 4 * MAX_CODE_POINTS;
     /** Longest accepted duration: 100 years of 365 days (keeps event-time arithmetic far from overflow). */
-    public static final long MAX_DURATION_MS = 36_500L * 86_400_000L;
+    public static final long MAX_DURATION_MS = Durations.MAX_MS;
 
-    private static final String DURATION_HINT = "a duration like 14d (a number and one of ms, s, m, h, d)";
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?|\\.\\d+)(ms|s|m|h|d)");
+    private static final String DURATION_HINT = Durations.HINT;
 
     private static final List<String> TOP_KEYS =
             List.of("id", "version", "time", "input", "categories", "signals", "scores", "routing");
@@ -653,35 +651,17 @@ public final class ModelLoader {
                 add(path, "expected " + DURATION_HINT + ", got " + describe(v));
                 return null;
             }
-            Matcher mt = DURATION.matcher((String) v);
-            if (!mt.matches()) {
+            // the grammar of every duration, the command lines' too
+            long result;
+            try {
+                result = Durations.parseMillis((String) v);
+            } catch (Durations.TooLong e) {
+                add(path, "too long: at most 36500d, got " + describe(v));
+                return null;
+            } catch (Durations.NotADuration e) {
                 add(path, "expected " + DURATION_HINT + ", got " + describe(v));
                 return null;
             }
-            long unit;
-            switch (mt.group(2)) {
-                case "ms":
-                    unit = 1L;
-                    break;
-                case "s":
-                    unit = 1_000L;
-                    break;
-                case "m":
-                    unit = 60_000L;
-                    break;
-                case "h":
-                    unit = 3_600_000L;
-                    break;
-                default:
-                    unit = 86_400_000L;
-            }
-            BigDecimal ms = new BigDecimal(mt.group(1)).multiply(BigDecimal.valueOf(unit))
-                    .setScale(0, RoundingMode.HALF_UP);
-            if (ms.compareTo(BigDecimal.valueOf(MAX_DURATION_MS)) > 0) {
-                add(path, "too long: at most 36500d, got " + describe(v));
-                return null;
-            }
-            long result = ms.longValueExact();
             if (result == 0 && !allowZero) {
                 add(path, "must be longer than 0 ms, got " + describe(v));
                 return null;

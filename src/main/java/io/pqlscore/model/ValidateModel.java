@@ -1,5 +1,6 @@
 package io.pqlscore.model;
 
+import io.pqlscore.command.Commands;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -8,14 +9,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Checks a scoring model without starting the job:
- * {@code java -cp job.jar io.pqlscore.model.ValidateModel model.yaml} (or {@code classpath:/models/default.yaml}).
- * Exit code 0: valid (a one-line summary on stdout); 1: invalid (each problem on stderr);
- * 2: usage error.
+ * A valid model in one line ({@link #summary}), and the entry point of before the command line:
+ * {@code java -cp job.jar io.pqlscore.model.ValidateModel model.yaml} is
+ * {@code pqlscore validate model.yaml} ({@link ValidateCommand}).
  */
 public final class ValidateModel {
-
-    static final String USAGE = "usage: ValidateModel <model.yaml | classpath:/models/default.yaml>";
 
     private ValidateModel() {}
 
@@ -23,28 +21,9 @@ public final class ValidateModel {
         System.exit(run(args, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 1 && (args[0].equals("-h") || args[0].equals("--help"))) {
-            out.println(USAGE);
-            return 0;
-        }
-        if (args.length != 1 || args[0].isBlank()) {
-            err.println(USAGE);
-            return 2;
-        }
-        try {
-            ScoringModel model = ModelLoader.load(args[0]);
-            out.println(summary(model));
-            return 0;
-        } catch (ModelValidationException e) {
-            e.report().forEach(err::println);
-            return 1;
-        } catch (RuntimeException | StackOverflowError e) {
-            // not expected: ModelLoader turns every problem of a model into a ModelValidationException
-            err.println(args[0] + ": cannot check the model: " + ModelLoader.describe(e) + " (a bug: please report it with the model file)");
-            err.println("model refused: 1 problem");
-            return 1;
-        }
+    /** {@code pqlscore validate} with these arguments; returns its exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        return Commands.execute(new ValidateCommand(), args, out, err);
     }
 
     /** One line describing a valid model, e.g. for start-up logs. */

@@ -1,8 +1,11 @@
 package io.pqlscore.ops;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pqlscore.command.Commands;
+import io.pqlscore.command.ExitCodes;
 import io.pqlscore.events.Timestamps;
 import io.pqlscore.model.ModelLoader;
+import io.pqlscore.model.ModelValidationException;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.pipeline.ScoringTopology;
 import io.pqlscore.scoring.AccountEntry;
@@ -13,7 +16,6 @@ import io.pqlscore.scoring.ScoreEngine;
 import io.pqlscore.scoring.SignalLayouts;
 import io.pqlscore.sinks.OutputJson;
 import java.io.BufferedWriter;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
@@ -55,8 +57,8 @@ import org.apache.flink.util.Collector;
  * warehouse table with the scores the job stands on.
  *
  * <pre>
- * SavepointInspector --savepoint PATH [--model PATH|classpath:/models/default.yaml] [--output FILE|-]
- *                    [--as-of ISO-8601|last] [--state-backend hashmap|rocksdb]
+ * pqlscore inspect --savepoint PATH [--model PATH|classpath:/models/default.yaml] [--output FILE|-]
+ *                  [--as-of ISO-8601|last] [--state-backend hashmap|rocksdb]
  * </pre>
  *
  * It reads the keyed state of the {@code account-scorer} operator: per account the
@@ -77,21 +79,13 @@ import org.apache.flink.util.Collector;
  * <p>Exit status: 0 done, 1 the savepoint could not be read, 2 bad arguments or model.
  */
 public final class SavepointInspector {
-    static final String USAGE = "usage: SavepointInspector --savepoint PATH [--model PATH|classpath:/models/default.yaml]"
-            + " [--output FILE|-] [--as-of ISO-8601|last] [--state-backend hashmap|rocksdb]\n"
-            + "  --savepoint      savepoint or retained checkpoint directory (local path or URI, e.g. s3://...)\n"
-            + "  --model          the scoring model the job ran with (default classpath:/models/default.yaml)\n"
-            + "  --output         JSON-lines file to write, or - for standard output (default -)\n"
-            + "  --as-of          score every entity at this instant, or 'last' (default): at its last evaluation\n"
-            + "  --state-backend  hashmap (default; reads canonical savepoints) or rocksdb (native RocksDB\n"
-            + "                   savepoints and incremental checkpoints)";
-
     /** The scorer's state names, as {@code scoring.AccountScorer} registers them. */
     static final String ACCOUNT_STATE = AccountOperator.ACCOUNT_STATE;
     static final String USERS_STATE = AccountOperator.USERS_STATE;
 
     private SavepointInspector() {}
 
+    /** {@code pqlscore inspect} ({@link InspectCommand}), as {@code flink run -c} names it. */
     public static void main(String[] args) throws Exception {
         int status = run(args, System.out, System.err);
         if (status != 0) {
@@ -99,29 +93,28 @@ public final class SavepointInspector {
         }
     }
 
-    /** The parsed command line. */
-    static final class Options {
-        String savepoint;
-        String model = ModelLoader.DEFAULT_MODEL;
-        String output = "-";
-        Long asOf; // null: each entity's last evaluation
-        String stateBackend = "hashmap";
+    /** {@code pqlscore inspect} with these arguments; returns the exit status. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        return Commands.execute(new InspectCommand(), args, out, err);
     }
 
-    /** Runs the command; returns the exit status. */
-    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        Options o;
+    /** What to read, as the command line gave it ({@link InspectCommand}). */
+    static final class Options {
+        String savepoint;
+        String model;
+        String output;
+        Long asOf; // null: each entity's last evaluation
+        String stateBackend;
+    }
+
+    /** Reads the savepoint of {@code o}; returns the exit status. */
+    static int run(Options o, PrintStream out, PrintStream err) {
         ScoringModel model;
         try {
-            o = parse(args);
-            if (o == null) {
-                out.println(USAGE);
-                return 0;
-            }
             model = ModelLoader.load(o.model);
-        } catch (IllegalArgumentException e) { // bad arguments, or a ModelValidationException
+        } catch (ModelValidationException e) {
             err.println(e.getMessage());
-            return 2;
+            return ExitCodes.USAGE;
         }
         long t0 = System.nanoTime();
         long[] counts;
@@ -140,69 +133,11 @@ public final class SavepointInspector {
             }
         } catch (Exception e) {
             err.println("cannot read savepoint " + o.savepoint + ": " + rootMessage(e));
-            return 1;
+            return ExitCodes.FAILED;
         }
         err.printf("%d entities (%d accounts, %d users) from %s in %.1f s%n", counts[0] + counts[1], counts[0],
                 counts[1], o.savepoint, (System.nanoTime() - t0) / 1e9);
-        return 0;
-    }
-
-    /** Null for --help. */
-    static Options parse(String[] args) {
-        Options o = new Options();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("-h") || a.equals("--help")) {
-                return null;
-            }
-            String name = a;
-            String value = null;
-            int eq = a.indexOf('=');
-            if (a.startsWith("--") && eq > 0) {
-                name = a.substring(0, eq);
-                value = a.substring(eq + 1);
-            } else if (i + 1 < args.length) {
-                value = args[++i];
-            }
-            if (value == null) {
-                throw new IllegalArgumentException(a + " needs a value\n" + USAGE);
-            }
-            switch (name) {
-                case "--savepoint":
-                    o.savepoint = value;
-                    break;
-                case "--model":
-                    o.model = value;
-                    break;
-                case "--output":
-                    o.output = value;
-                    break;
-                case "--as-of":
-                    o.asOf = "last".equals(value) ? null : asOf(value);
-                    break;
-                case "--state-backend":
-                    if (!value.equals("hashmap") && !value.equals("rocksdb")) {
-                        throw new IllegalArgumentException("--state-backend is hashmap or rocksdb, got '" + value + "'");
-                    }
-                    o.stateBackend = value;
-                    break;
-                default:
-                    throw new IllegalArgumentException("unknown argument '" + a + "'\n" + USAGE);
-            }
-        }
-        if (o.savepoint == null || o.savepoint.isBlank()) {
-            throw new IllegalArgumentException("--savepoint is required\n" + USAGE);
-        }
-        return o;
-    }
-
-    private static long asOf(String v) {
-        try {
-            return Timestamps.parseMillis(v);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("--as-of needs an ISO-8601 instant with an offset (e.g. "
-                    + "2026-04-01T00:00:00Z) or 'last', got '" + v + "'");
-        }
+        return ExitCodes.OK;
     }
 
     /** Reads the savepoint and writes one line per entity; returns {accounts, users}. */

@@ -87,19 +87,20 @@ class BacktestCommandTest {
     }
 
     @Test
-    void theReadmeNamesEveryOption() throws Exception {
-        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
-        int at = readme.indexOf("## Backtest and calibration");
-        assertThat(at).as("README section").isGreaterThanOrEqualTo(0);
-        String section = readme.substring(at, readme.indexOf("\n## ", at + 5));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(--[a-z][a-z-]+)").matcher(Backtest.USAGE);
+    void theBacktestGuideNamesEveryOption() throws Exception {
+        String guide = Files.readString(Path.of("docs", "BACKTEST.md"), StandardCharsets.UTF_8);
+        int at = guide.indexOf("## Running a backtest");
+        assertThat(at).as("docs/BACKTEST.md section").isGreaterThanOrEqualTo(0);
+        String section = guide.substring(at, guide.indexOf("\n## ", at + 5));
         java.util.Set<String> options = new java.util.TreeSet<>();
-        while (m.find()) {
-            options.add(m.group(1));
+        for (picocli.CommandLine.Model.OptionSpec o : new picocli.CommandLine(new BacktestCommand()).getCommandSpec().options()) {
+            if (!o.versionHelp()) { // --help is named there; --version is every command's
+                options.add(o.longestName());
+            }
         }
         assertThat(options).hasSizeGreaterThan(10);
         for (String o : options) {
-            assertThat(section).as("README's backtest section names " + o).contains("`" + o);
+            assertThat(section).as("docs/BACKTEST.md's backtest section names " + o).contains("`" + o);
         }
     }
 
@@ -114,13 +115,13 @@ class BacktestCommandTest {
         Path badModel = dir.resolve("m.yaml");
         Files.writeString(badModel, "id: x\nversion: \"1\"\nsignals: []\nnonsense: 1\n");
 
-        assertThat(run("--help").out()).contains("Usage: Backtest");
+        assertThat(run("--help").out()).contains("Usage: pqlscore backtest");
         Run r = run("--outcomes", good.toString());
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("Backtest: --events is required");
+        assertThat(r.err()).contains("pqlscore backtest: Missing required option: '--events=PATH'");
         assertThat(run("--events", dir.resolve("nope").toString(), "--outcomes", good.toString()).err())
                 .contains("no such file or directory");
-        assertThat(run("--events", events.toString()).err()).contains("--outcomes is required");
+        assertThat(run("--events", events.toString()).err()).contains("Missing required option: '--outcomes=FILE'");
         assertThat(run("--events", events.toString(), "--outcomes", good.toString(), "--target-precision", "2").err())
                 .contains("--target-precision is a share in (0, 1]");
         assertThat(run("--events", events.toString(), "--outcomes", good.toString(), "--target-precision", "0.2",

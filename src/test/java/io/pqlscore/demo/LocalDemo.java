@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -90,11 +91,10 @@ public final class LocalDemo {
                 return 1;
             }
 
-            GeneratorConfig generatorConfig = GeneratorConfig.parse(new String[] {
-                "--kafka-bootstrap-servers", kafka.bootstrapServers(), "--topic", EVENTS,
-                "--accounts", Integer.toString(o.accounts), "--rate", Double.toString(o.rate),
-                "--speedup", Double.toString(o.speedup), "--start", "now", "--bad-ratio", "0.002",
-                o.segmentStyle ? "--segment-style" : ""});
+            GeneratorConfig generatorConfig = new GeneratorConfig()
+                    .kafkaBootstrapServers(kafka.bootstrapServers()).topic(EVENTS)
+                    .accounts(o.accounts).rate(o.rate).speedup(o.speedup).start(Instant.now()).badRatio(0.002)
+                    .segmentStyle(o.segmentStyle);
             EventGenerator generator = new EventGenerator(generatorConfig);
             Thread generating = new Thread(() -> {
                 try (KafkaSink sink = KafkaSink.create(kafka.bootstrapServers(), EVENTS, Map.of())) {

@@ -524,7 +524,7 @@ class EventGeneratorTest {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int code = EventGenerator.run(bad, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, UTF_8));
             assertThat(code).as(String.join(" ", bad)).isEqualTo(2);
-            assertThat(err.toString(UTF_8)).as(String.join(" ", bad)).startsWith("EventGenerator: ");
+            assertThat(err.toString(UTF_8)).as(String.join(" ", bad)).startsWith("pqlscore generate: ");
         }
         Files.writeString(tmp.resolve("file"), "x");
         assertThat(runQuietly("--events", "10", "--out", tmp.resolve("file").resolve("below").toString())).isEqualTo(1);

@@ -348,7 +348,7 @@ class ApplySchemaTest {
         assertThat(apply("--jdbc-url", pg.jdbcUrl(), "--bogus", "1").err).contains("unknown option --bogus");
         Result help = apply("--help");
         assertThat(help.code).isZero();
-        assertThat(help.out).contains("usage: ApplySchema --jdbc-url");
+        assertThat(help.out).contains("Usage: pqlscore schema").contains("--jdbc-url=URL");
     }
 
     @Test
@@ -369,7 +369,7 @@ class ApplySchemaTest {
     /**
      * As from the job jar ({@code java -cp pql-scoring-job.jar io.pqlscore.jdbc.ApplySchema}): the
      * jar has no Flink (provided by the cluster), so the command must not touch a Flink type; it
-     * needs only the job's classes (with db/migration), the driver and Flyway.
+     * needs only the job's classes (with db/migration), the driver, Flyway and picocli.
      */
     @Test
     void runsWithoutFlinkOnTheClassPath() throws Exception {
@@ -377,7 +377,7 @@ class ApplySchemaTest {
         urls.add(ApplySchema.class.getProtectionDomain().getCodeSource().getLocation()); // target/classes
         urls.add(org.postgresql.Driver.class.getProtectionDomain().getCodeSource().getLocation());
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (entry.contains("jackson") || entry.contains("snakeyaml") || entry.contains("flyway")) {
+            if (entry.contains("jackson") || entry.contains("snakeyaml") || entry.contains("flyway") || entry.contains("picocli")) {
                 urls.add(Path.of(entry).toUri().toURL());
             }
         }

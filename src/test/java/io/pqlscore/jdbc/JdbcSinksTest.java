@@ -255,7 +255,7 @@ class JdbcSinksTest {
         assertThat(ApplySchema.run(new String[] {"--jdbc-url", pg.jdbcUrl() + "?currentSchema=upsert", "--jdbc-user",
                 pg.user(), "--jdbc-password-file", passwordFile.toString()}, System.out, System.err)).isZero();
         try (Connection admin = pg.connect(); Statement s = admin.createStatement()) {
-            // the grants README.md documents for the job's user
+            // the grants docs/POSTGRES.md documents for the job's user
             s.execute("GRANT USAGE ON SCHEMA upsert TO pql_job");
             s.execute("GRANT SELECT, INSERT ON upsert.pql_transitions TO pql_job");
             s.execute("GRANT SELECT, INSERT, UPDATE ON upsert.pql_current_scores TO pql_job");

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code package}): {@link ApplySchema} migrates a real PostgreSQL with the Flyway inside the jar
  * (its plugins found through the merged service files, the scripts read from the jar), records a
  * database of before Flyway as version 1, and {@code ValidateModel} reads the shipped model with
- * the relocated SnakeYAML and Jackson.
+ * the relocated SnakeYAML and Jackson; the {@code pqlscore} command line works without Flink.
  */
 class ShadedJarIT {
 
@@ -30,7 +30,7 @@ class ShadedJarIT {
     Path tmp;
 
     static Path jar() {
-        Path jar = Path.of(System.getProperty("job.jar", "target/pql-scoring-job-0.1.0-SNAPSHOT.jar"));
+        Path jar = Path.of(System.getProperty("job.jar", "target/pql-scoring-job-" + io.pqlscore.command.ProjectVersion.get() + ".jar"));
         assertThat(jar).as("the shaded job jar (mvn package)").isRegularFile();
         return jar;
     }
@@ -78,6 +78,34 @@ class ShadedJarIT {
             assertThat(legacy[0]).as(legacy[1]).isEqualTo("0");
             assertThat(legacy[1]).contains("recording it as version 1 (baseline)");
         }
+    }
+
+    /**
+     * The command line from the jar, where Flink is absent (a cluster provides it): the commands
+     * that need no Flink work, and every command's help prints, so picocli's reading of the
+     * commands touches no Flink type.
+     */
+    @Test
+    void theToolRunsFromTheJarWithoutFlink() throws Exception {
+        String[] help = java("io.pqlscore.cli.PqlScore", "--help");
+        assertThat(help[0]).as(help[1]).isEqualTo("0");
+        assertThat(help[1]).startsWith("Usage: pqlscore");
+        for (String command : List.of("run", "validate", "backtest", "generate", "inspect", "schema")) {
+            String[] r = java("io.pqlscore.cli.PqlScore", command, "--help");
+            assertThat(r[0]).as(r[1]).isEqualTo("0");
+            assertThat(r[1]).contains("Usage: pqlscore " + command);
+        }
+        String[] version = java("io.pqlscore.cli.PqlScore", "--version");
+        assertThat(version[1].strip()).matches("pqlscore \\d+\\.\\d+\\.\\d+.*");
+        String[] validate = java("io.pqlscore.cli.PqlScore", "validate", "classpath:/models/default.yaml");
+        assertThat(validate[0]).as(validate[1]).isEqualTo("0");
+        assertThat(validate[1]).startsWith("OK: model default version 1");
+        String[] generate = java("io.pqlscore.cli.PqlScore", "generate", "--accounts", "5", "--events", "50", "--quiet");
+        assertThat(generate[0]).as(generate[1]).isEqualTo("0");
+        assertThat(generate[1].split("\n")).hasSize(50);
+        String[] usage = java("io.pqlscore.ScoringJob", "--input");
+        assertThat(usage[0]).as(usage[1]).isEqualTo("2");
+        assertThat(usage[1]).startsWith("pqlscore run: Missing required parameter for option '--input'");
     }
 
     @Test

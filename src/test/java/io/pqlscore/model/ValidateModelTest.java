@@ -75,11 +75,12 @@ class ValidateModelTest {
     @Test
     void usageErrorsExitTwo() {
         assertThat(run()).isEqualTo(2);
-        assertThat(err()).startsWith("usage: ValidateModel");
+        assertThat(err()).startsWith("pqlscore validate: Missing required parameter: 'MODEL'")
+                .contains("Try 'pqlscore validate --help'");
         err.reset();
         assertThat(run("a.yaml", "b.yaml")).isEqualTo(2);
-        assertThat(err()).startsWith("usage: ValidateModel");
+        assertThat(err()).startsWith("pqlscore validate: unexpected argument 'b.yaml'");
         assertThat(run("--help")).isZero();
-        assertThat(out()).startsWith("usage: ValidateModel");
+        assertThat(out()).contains("Usage: pqlscore validate [-hV] MODEL");
     }
 }

@@ -134,7 +134,7 @@ class SavepointInspectorTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertThat(SavepointInspector.run(new String[] {"--model", modelPath.toString()}, System.out,
                 new PrintStream(err, true, StandardCharsets.UTF_8))).as("exit status without --savepoint").isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--savepoint is required");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("Missing required option: '--savepoint=PATH'");
         System.out.printf("inspector test: job and savepoint %d ms, inspector %d ms (%d entities), in all %d ms%n",
                 (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, listed.size(), (System.nanoTime() - t0) / 1_000_000);
     }

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The published schemas themselves ({@code schemas/*.schema.json}): valid draft 2020-12 with an
- * {@code $id}, a title and a description, they accept the records of README's examples and refuse
+ * {@code $id}, a title and a description, they accept the records of the docs' examples (the
+ * README's transition, docs/LOCAL-RUNS.md's) and refuse
  * each way a record could differ from what the job writes (a missing or extra field, a wrong enum,
  * a timestamp without milliseconds, an account with a user, ...). That the job's real outputs pass
  * is {@code OutputSchemasConformanceTest}'s part (and {@link OutputJsonTest}'s for each shape).
@@ -26,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OutputSchemasTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** README's acme-analytics PQA (an account going up, enterprise route, 4 h SLA). */
+    /** The README's acme-analytics PQA (an account going up, enterprise route, 4 h SLA). */
     static final String ACCOUNT_UP = "{\"event_id\":\"c4d8d74e-ecfe-5422-bc85-41baac01f4d5\",\"kind\":\"pqa\","
             + "\"account_id\":\"acme-analytics\",\"user_id\":null,\"tier_from\":\"none\",\"tier_to\":\"pqa\",\"direction\":\"up\","
             + "\"score\":77.66,\"occurred_at\":\"2026-03-04T14:47:42.694Z\",\"cause\":\"event\",\"emitted_at\":\"2026-11-23T12:25:36.771Z\","
@@ -38,7 +39,7 @@ class OutputSchemasTest {
             + "\"traits\":{\"account\":{\"employees\":1200,\"industry\":\"software\"}},"
             + "\"routing\":{\"route\":\"enterprise\",\"sla\":\"PT4H\",\"respond_by\":\"2026-03-04T18:47:42.694Z\"}}";
 
-    /** README's Maria going hot (a user going up). */
+    /** docs/LOCAL-RUNS.md's Maria going hot (a user going up). */
     static final String USER_UP = "{\"event_id\":\"7fd5dbd0-702e-5e0c-ab32-83f3a76a8a70\",\"kind\":\"pql\","
             + "\"account_id\":\"acme-analytics\",\"user_id\":\"u-acme-maria\",\"tier_from\":\"pql\",\"tier_to\":\"hot\",\"direction\":\"up\","
             + "\"score\":74.06,\"occurred_at\":\"2026-03-04T17:01:23.015Z\",\"cause\":\"event\",\"emitted_at\":\"2026-11-23T12:25:36.787Z\","
@@ -94,14 +95,25 @@ class OutputSchemasTest {
                 .anyMatch(p -> p.startsWith("/type")).anyMatch(p -> p.startsWith("/required"));
     }
 
+    /** The transition the README shows, as it shows it (pretty-printed), is the one above and valid. */
     @Test
-    void acceptsTheRecordsOfReadme() {
+    void theReadmesTransitionIsValid() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        int b = readme.indexOf("```json\n");
+        assertThat(b).as("README.md has a ```json block").isGreaterThanOrEqualTo(0);
+        String shown = readme.substring(b + "```json\n".length(), readme.indexOf("```", b + 7));
+        Schemas.assertValid(Schemas.TRANSITION, shown, "README's transition");
+        assertThat(JSON.readTree(shown)).isEqualTo(JSON.readTree(ACCOUNT_UP));
+    }
+
+    @Test
+    void acceptsTheRecordsOfTheDocs() {
         Schemas.assertValid(Schemas.TRANSITION, ACCOUNT_UP, "README's PQA");
-        Schemas.assertValid(Schemas.TRANSITION, USER_UP, "README's hot user");
+        Schemas.assertValid(Schemas.TRANSITION, USER_UP, "LOCAL-RUNS.md's hot user");
         Schemas.assertValid(Schemas.TRANSITION, USER_DOWN, "a user down on a tick");
         Schemas.assertValid(Schemas.CURRENT_SCORE, SCORE, "a user's current score");
         Schemas.assertValid(Schemas.CURRENT_SCORE, FORGOTTEN_ACCOUNT, "a forgotten account");
-        Schemas.assertValid(Schemas.DEAD_LETTER, DEAD_LETTER, "README's bad_timestamp");
+        Schemas.assertValid(Schemas.DEAD_LETTER, DEAD_LETTER, "LOCAL-RUNS.md's bad_timestamp");
         Schemas.assertValid(Schemas.DEAD_LETTER, TRUNCATED, "a truncated dead letter");
         Schemas.assertValid(Schemas.DEAD_LETTER, LATE_AFTER_SHUFFLE, "a record late after the shuffle");
         // SLA forms java.time.Duration writes
