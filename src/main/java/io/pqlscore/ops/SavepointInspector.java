@@ -61,9 +61,8 @@ import org.apache.flink.util.Collector;
  *                  [--as-of ISO-8601|last] [--state-backend hashmap|rocksdb]
  * </pre>
  *
- * It reads the keyed state of the {@code account-scorer} operator: per account the
- * {@code account} value ({@link AccountState}) and the {@code users} map ({@link EntityState} per
- * user). Each line has the shape of a current-score row ({@link OutputJson#currentScore}: kind,
+ * It reads the keyed state of the account stage ({@code account-stage}): per account the
+ * {@code account} value and the {@code users} map, decoded by {@code EntityCodec}. Each line has the shape of a current-score row ({@link OutputJson#currentScore}: kind,
  * account_id, user_id, tier, score, as_of, model, breakdown, forgotten = false), computed by
  * {@link ScoreEngine#describe} with the model the job ran with, plus the entity's bookkeeping:
  * {@code last_record_at}, {@code last_activity_at}, {@code last_evaluated_at}, {@code next_tick_at}
@@ -79,7 +78,7 @@ import org.apache.flink.util.Collector;
  * <p>Exit status: 0 done, 1 the savepoint could not be read, 2 bad arguments or model.
  */
 public final class SavepointInspector {
-    /** The scorer's state names, as {@code scoring.AccountScorer} registers them. */
+    /** The account stage's state names, as {@code AccountOperator} registers them. */
     static final String ACCOUNT_STATE = AccountOperator.ACCOUNT_STATE;
     static final String USERS_STATE = AccountOperator.USERS_STATE;
 

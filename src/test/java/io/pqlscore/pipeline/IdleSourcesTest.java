@@ -40,11 +40,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the case's.
  *
  * <p>This is the production situation of all Kafka partitions going quiet (night, an upstream
- * outage). Before the sequencer absorbed idleness ({@link io.pqlscore.events.SequencerOperator}),
- * the idle status passed on to the CEP operators and the scorer; on resume, the first sequencer
- * subtask to forward the new watermark moved them on alone, so the others' records reached CEP
- * late (dropped, firings lost) and firings reached the scorer late (orphaned): hundreds of
- * transitions differed.
+ * outage). The ordered operators absorb idleness ({@code OrderedKeyedOperator}); in the earlier
+ * topology, before its sequencer did, the idle status passed on to the CEP operators and the
+ * scorer; on resume, the first sequencer subtask to forward the new watermark moved them on alone,
+ * so the others' records reached CEP late (dropped, firings lost) and firings reached the scorer
+ * late (orphaned): hundreds of transitions differed.
  *
  * <p>All records come from one of the {@value PARALLELISM} readers (the others have no partition
  * and stay idle), in file order, on purpose: with several readers holding data, one that resumes a little

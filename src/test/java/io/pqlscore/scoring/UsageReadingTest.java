@@ -15,10 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The scorer's half of a {@code usage} signal (SPEC 2 kind 4): the first reading of a metric, and
- * a crossing whose previous reading (below {@code at}) is the retention or more before it, which
- * the usage pattern operator has forgotten by then (ExpiringCepOperator; UsageApproachPatternTest has CEP's
- * half). Together: "a reading {@code >= at} whose previous reading of the same metric and entity
+ * The engine's half of a {@code usage} signal (SPEC 2 kind 4): the first reading of a metric, and
+ * a crossing whose previous reading (below {@code at}) is the retention or more before it
+ * (UsageApproachPatternTest has CEP's half). Together: "a reading {@code >= at} whose previous reading of the same metric and entity
  * was {@code < at}, or which is the first reading", however long ago that previous reading was.
  */
 class UsageReadingTest {

@@ -274,14 +274,14 @@ public final class ClusterTool {
         return (long) n;
     }
 
-    /** The lowest input watermark of the scorer's subtasks: how far event time got. */
+    /** The lowest input watermark of the account stage's subtasks: how far event time got. */
     static String scorerWatermark(String rest, String job) throws InterruptedException {
         JsonNode j = get(rest, "/jobs/" + job);
         if (j == null) {
             return "?";
         }
         for (JsonNode v : j.path("vertices")) {
-            if (!v.path("name").asText().startsWith("score accounts and users")) { // AccountScorer's name
+            if (!v.path("name").asText().startsWith("score accounts and users")) { // the account stage's name
                 continue;
             }
             JsonNode w = get(rest, "/jobs/" + job + "/vertices/" + v.path("id").asText() + "/watermarks");
@@ -318,7 +318,7 @@ public final class ClusterTool {
                 boolean done = read >= expected && transitions > 0;
                 if (done || System.nanoTime() >= nextReport) {
                     OUT.printf("  records read %,d of %,d, transitions emitted %,d, duplicates dropped %,d,"
-                                    + " rejected %,d, dropped as late by CEP %,d; scorer watermark %s%n", read,
+                                    + " rejected %,d, dropped as late by CEP %,d; account stage watermark %s%n", read,
                             expected, transitions, m.getOrDefault("pqlscore.duplicates", 0.0).longValue(),
                             read - m.getOrDefault("pqlscore.events_in", 0.0).longValue(),
                             m.getOrDefault("flink.cep." + CEP_LATE, 0.0).longValue(), scorerWatermark(rest, job));
@@ -331,7 +331,7 @@ public final class ClusterTool {
             Thread.sleep(1000);
         }
         ERR.println("timed out after " + timeout.toSeconds() + " s; metrics: " + m);
-        ERR.println("(no transition yet means event time did not move: see the scorer watermark above and"
+        ERR.println("(no transition yet means event time did not move: see the account stage watermark above and"
                 + " docs/OPERATIONS.md on watermarks of watched files)");
         return 1;
     }
@@ -406,7 +406,7 @@ public final class ClusterTool {
             for (JsonNode v : detail == null ? JSON.createArrayNode() : detail.path("vertices")) {
                 p = Math.max(p, v.path("parallelism").asInt());
             }
-            OUT.printf("  parallelism %d; scorer watermark %s%n", p, scorerWatermark(rest, id));
+            OUT.printf("  parallelism %d; account stage watermark %s%n", p, scorerWatermark(rest, id));
             JsonNode c = get(rest, "/jobs/" + id + "/checkpoints");
             if (c != null) {
                 JsonNode counts = c.path("counts");
