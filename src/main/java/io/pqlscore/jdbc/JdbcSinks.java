@@ -1,7 +1,7 @@
 package io.pqlscore.jdbc;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pqlscore.events.JsonValues;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.ops.JobOptions;
 import io.pqlscore.ops.Secrets;
 import io.pqlscore.pipeline.ScoringStreams;

@@ -1,7 +1,6 @@
 package io.pqlscore.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.JsonValues;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Set;

@@ -1,6 +1,5 @@
 package io.pqlscore.model;
 
-import io.pqlscore.events.JsonValues;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;

@@ -2,7 +2,7 @@ package io.pqlscore.scoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pqlscore.events.JsonValues;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.events.Traits;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.model.RoutingOverride;

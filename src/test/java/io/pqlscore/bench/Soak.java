@@ -1,11 +1,11 @@
 package io.pqlscore.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.JsonValues;
 import io.pqlscore.generator.EventGenerator;
 import io.pqlscore.generator.GeneratedRecord;
 import io.pqlscore.generator.GeneratorConfig;
 import io.pqlscore.jdbc.ApplySchema;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.ops.Connectors;

@@ -3,6 +3,7 @@ package io.pqlscore.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pqlscore.model.JsonValues;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;

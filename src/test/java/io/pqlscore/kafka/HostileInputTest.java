@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pqlscore.events.EventParser;
-import io.pqlscore.events.JsonValues;
 import io.pqlscore.events.Timestamps;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.ops.Connectors;
 import io.pqlscore.ops.JobOptions;
 import io.pqlscore.pipeline.ScoringPipeline;

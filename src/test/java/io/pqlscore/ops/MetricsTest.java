@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pqlscore.events.EventParser;
-import io.pqlscore.events.JsonValues;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.Timestamps;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.pipeline.ScoringPipeline;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.JsonValues;
 import io.pqlscore.events.RejectReason;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.pipeline.ScoringPipeline;

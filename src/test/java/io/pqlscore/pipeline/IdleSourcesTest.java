@@ -94,7 +94,7 @@ class IdleSourcesTest {
         return Files.readAllLines(cases.resolve(CASE + ".rejections.jsonl")).stream().filter(l -> !l.isBlank())
                 .map(l -> {
                     try {
-                        var n = io.pqlscore.events.JsonValues.MAPPER.readTree(l);
+                        var n = io.pqlscore.model.JsonValues.MAPPER.readTree(l);
                         return n.get("line").asLong() + ":" + n.get("reason").asText();
                     } catch (IOException e) {
                         throw new IllegalStateException(e);
