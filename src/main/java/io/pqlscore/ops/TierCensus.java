@@ -1,5 +1,6 @@
 package io.pqlscore.ops;
 
+import io.pqlscore.metrics.Metrics;
 import io.pqlscore.model.ScoreScale;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.scoring.Transition;

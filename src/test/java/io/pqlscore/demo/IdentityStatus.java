@@ -1,8 +1,8 @@
 package io.pqlscore.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pqlscore.metrics.Metrics;
 import io.pqlscore.model.JsonValues;
-import io.pqlscore.ops.Metrics;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;

@@ -1,4 +1,4 @@
-package io.pqlscore.ops;
+package io.pqlscore.metrics;
 
 import java.util.ArrayList;
 import java.util.Collections;
