@@ -5,7 +5,7 @@ import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.SourcePosition;
 import io.pqlscore.ops.JobOptions;
 import io.pqlscore.ops.Secrets;
-import io.pqlscore.sources.EventSource;
+import io.pqlscore.pipeline.EventSource;
 import java.util.Properties;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;

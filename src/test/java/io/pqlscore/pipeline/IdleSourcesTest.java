@@ -10,7 +10,6 @@ import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.ops.JobOptions;
 import io.pqlscore.scoring.Transition;
-import io.pqlscore.sources.EventSource;
 import io.pqlscore.testing.ExpectedTransition;
 import io.pqlscore.testing.Shared;
 import java.io.IOException;
