@@ -8,7 +8,6 @@ import io.pqlscore.events.UsageEvent;
 import io.pqlscore.identity.IdentityOperator;
 import io.pqlscore.identity.IdentityResolver;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.TierCensus;
 import io.pqlscore.scoring.AccountOperator;
 import io.pqlscore.scoring.ScoreEngine;
 import io.pqlscore.scoring.Transition;

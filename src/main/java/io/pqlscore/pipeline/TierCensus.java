@@ -1,4 +1,4 @@
-package io.pqlscore.ops;
+package io.pqlscore.pipeline;
 
 import io.pqlscore.metrics.Metrics;
 import io.pqlscore.model.ScoreScale;
