@@ -1,10 +1,10 @@
 package io.pqlscore;
 
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ModelValidationException;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.ops.Connectors;
-import io.pqlscore.ops.JobOptions;
 import io.pqlscore.ops.LocalCluster;
 import io.pqlscore.pipeline.ScoringPipeline;
 import java.io.PrintStream;

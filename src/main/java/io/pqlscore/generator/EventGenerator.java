@@ -1,5 +1,6 @@
 package io.pqlscore.generator;
 
+import io.pqlscore.backtest.Outcomes;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.Iterator;
@@ -146,7 +147,7 @@ public final class EventGenerator {
         s.accountsSeen = it.accountsSeen;
         s.usersSeen = it.usersSeen;
         if (config.outcomes() != null) {
-            io.pqlscore.backtest.Outcomes o = io.pqlscore.backtest.Outcomes.of(config.outcomes(), it.outcomes());
+            Outcomes o = Outcomes.of(config.outcomes(), it.outcomes());
             java.nio.file.Path file = java.nio.file.Paths.get(config.outcomes());
             if (file.getParent() != null) {
                 java.nio.file.Files.createDirectories(file.getParent());

@@ -1,7 +1,7 @@
 package io.pqlscore.jdbc;
 
-import io.pqlscore.ops.JobOptions;
-import io.pqlscore.ops.Secrets;
+import io.pqlscore.config.JobOptions;
+import io.pqlscore.config.Secrets;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.sql.Connection;

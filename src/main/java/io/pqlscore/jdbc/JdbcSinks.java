@@ -1,9 +1,9 @@
 package io.pqlscore.jdbc;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pqlscore.config.JobOptions;
+import io.pqlscore.config.Secrets;
 import io.pqlscore.model.JsonValues;
-import io.pqlscore.ops.JobOptions;
-import io.pqlscore.ops.Secrets;
 import io.pqlscore.pipeline.ScoringSinks;
 import io.pqlscore.pipeline.ScoringStreams;
 import io.pqlscore.scoring.CurrentScore;

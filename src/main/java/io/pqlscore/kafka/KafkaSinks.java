@@ -1,8 +1,8 @@
 package io.pqlscore.kafka;
 
+import io.pqlscore.config.JobOptions;
+import io.pqlscore.config.Secrets;
 import io.pqlscore.events.DeadLetter;
-import io.pqlscore.ops.JobOptions;
-import io.pqlscore.ops.Secrets;
 import io.pqlscore.pipeline.ScoringSinks;
 import io.pqlscore.pipeline.ScoringStreams;
 import io.pqlscore.scoring.Transition;

@@ -1,5 +1,6 @@
 package io.pqlscore.ops;
 
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.jdbc.JdbcSinks;
 import io.pqlscore.kafka.KafkaEventSource;
 import io.pqlscore.kafka.KafkaSinks;

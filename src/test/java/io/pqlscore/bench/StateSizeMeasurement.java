@@ -1,10 +1,10 @@
 package io.pqlscore.bench;
 
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
 import io.pqlscore.model.SignalKind;
-import io.pqlscore.ops.JobOptions;
 import io.pqlscore.pipeline.EventSource;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringStreams;

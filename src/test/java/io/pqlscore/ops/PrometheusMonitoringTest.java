@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.RejectReason;
 import io.pqlscore.metrics.Metrics;
 import io.pqlscore.model.JsonValues;

@@ -2,6 +2,7 @@ package io.pqlscore.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pqlscore.config.JobOptions;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,6 +3,7 @@ package io.pqlscore.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.Timestamps;
 import io.pqlscore.metrics.Metrics;
 import io.pqlscore.model.JsonValues;

@@ -2,13 +2,13 @@ package io.pqlscore.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.DeadLetter;
 import io.pqlscore.events.EventParser;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.SourcePosition;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.JobOptions;
 import io.pqlscore.scoring.Transition;
 import io.pqlscore.testing.ExpectedTransition;
 import io.pqlscore.testing.Shared;

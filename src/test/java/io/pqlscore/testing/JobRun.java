@@ -1,8 +1,8 @@
 package io.pqlscore.testing;
 
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.DeadLetter;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.JobOptions;
 import io.pqlscore.pipeline.EventSource;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringSinks;

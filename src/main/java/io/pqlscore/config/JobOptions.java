@@ -1,5 +1,8 @@
-package io.pqlscore.ops;
+package io.pqlscore.config;
 
+import io.pqlscore.events.EventParser;
+import io.pqlscore.events.Timestamps;
+import io.pqlscore.scoring.ScoreEngine;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,9 +27,9 @@ public final class JobOptions implements Serializable {
     public boolean print;
     public int parallelism = -1;
     public int maxParallelism = 720;
-    public int maxRecordBytes = io.pqlscore.events.EventParser.DEFAULT_MAX_RECORD_BYTES;
-    public int maxDepth = io.pqlscore.events.EventParser.DEFAULT_MAX_DEPTH;
-    public int topSignals = io.pqlscore.scoring.ScoreEngine.DEFAULT_TOP_SIGNALS;
+    public int maxRecordBytes = EventParser.DEFAULT_MAX_RECORD_BYTES;
+    public int maxDepth = EventParser.DEFAULT_MAX_DEPTH;
+    public int topSignals = ScoreEngine.DEFAULT_TOP_SIGNALS;
     /** Event times before this (epoch ms) are bad_timestamp; null: no bound. */
     public Long minEventTime;
     /** Event times more than this after the wall clock are bad_timestamp; null: no bound. */
@@ -266,7 +269,7 @@ public final class JobOptions implements Serializable {
     }
 
     private static long instant(String name, String v) {
-        long t = io.pqlscore.events.Timestamps.parseMillis(v);
+        long t = Timestamps.parseMillis(v);
         if (t == Long.MIN_VALUE) {
             throw new UsageException("--" + name + " needs an ISO-8601 instant with an offset (2020-01-01T00:00:00Z), got '" + v + "'");
         }
