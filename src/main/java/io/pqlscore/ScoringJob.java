@@ -4,8 +4,6 @@ import io.pqlscore.config.JobOptions;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ModelValidationException;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.Connectors;
-import io.pqlscore.ops.LocalCluster;
 import io.pqlscore.pipeline.ScoringPipeline;
 import java.io.PrintStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;

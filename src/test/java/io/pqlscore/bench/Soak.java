@@ -1,6 +1,7 @@
 package io.pqlscore.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pqlscore.Connectors;
 import io.pqlscore.config.JobOptions;
 import io.pqlscore.generator.EventGenerator;
 import io.pqlscore.generator.GeneratedRecord;
@@ -9,7 +10,6 @@ import io.pqlscore.jdbc.ApplySchema;
 import io.pqlscore.model.JsonValues;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.Connectors;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.testing.EmbeddedKafka;
 import io.pqlscore.testing.EmbeddedPostgres;

@@ -1,8 +1,8 @@
 package io.pqlscore.savepoints;
 
+import io.pqlscore.Connectors;
 import io.pqlscore.config.JobOptions;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.Connectors;
 import io.pqlscore.pipeline.EventSource;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringTopology;

@@ -1,4 +1,4 @@
-package io.pqlscore.ops;
+package io.pqlscore;
 
 import io.pqlscore.config.JobOptions;
 import java.nio.file.Files;
