@@ -85,8 +85,8 @@ public final class EventGenerator {
     private Summary pump(RecordSink sink) throws Exception {
         EventStream it = new EventStream(config);
         Summary s = new Summary();
-        s.accounts = it.n;
-        s.users = it.users;
+        s.accounts = it.population().n;
+        s.users = it.population().users;
         long startMs = config.start().toEpochMilli();
         boolean live = config.live();
         double nsPerEventMs = live ? 1e6 / config.speedup() : 0;
@@ -144,8 +144,8 @@ public final class EventGenerator {
         s.valid = it.valid;
         s.duplicates = it.duplicates;
         s.bad = it.bad;
-        s.accountsSeen = it.accountsSeen;
-        s.usersSeen = it.usersSeen;
+        s.accountsSeen = it.population().accountsSeen;
+        s.usersSeen = it.population().usersSeen;
         if (config.outcomes() != null) {
             Outcomes o = Outcomes.of(config.outcomes(), it.outcomes());
             java.nio.file.Path file = java.nio.file.Paths.get(config.outcomes());
