@@ -43,7 +43,6 @@ public final class TierCensus implements Sink<Transition>, SupportsWriterState<T
 
     /** The operator's uid in savepoints: never change it. */
     public static final String UID = "tier-census";
-    public static final String NAME = "entities per tier";
 
     /** kind -> the model's tiers of that kind, without {@code none}, registered as gauges at start. */
     private final Map<String, List<String>> modelTiers;

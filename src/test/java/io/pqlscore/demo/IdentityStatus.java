@@ -39,7 +39,7 @@ final class IdentityStatus {
         try {
             if (vertex == null) {
                 for (JsonNode v : get("/jobs/" + jobId).path("vertices")) {
-                    if (v.path("name").asText().contains("resolve identity")) {
+                    if (v.path("name").asText().contains(Metrics.IDENTITY_OPERATOR)) {
                         vertex = v.path("id").asText();
                     }
                 }

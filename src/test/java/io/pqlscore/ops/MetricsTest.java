@@ -228,8 +228,8 @@ class MetricsTest {
         // late: the router's counter and the guards of the identity and account stages, one per subtask each
         assertThat(metrics.get(Metrics.LATE)).hasSize(6);
         assertThat(counter(metrics, Metrics.LATE)).isZero();
-        assertThat(counter(metrics, "rejected.late")).isZero();
-        assertThat(counter(metrics, "rejected.late_after_shuffle")).isZero();
+        assertThat(counter(metrics, Metrics.REJECTED + "." + Metrics.LATE)).isZero();
+        assertThat(counter(metrics, Metrics.REJECTED + "." + Metrics.LATE_AFTER_SHUFFLE)).isZero();
         // after the final watermark nothing is behind: 0 on every scorer subtask that scored an
         // account (one that never had one has seen no watermark: -1)
         assertThat(gauge(metrics, Metrics.SCORING_LAG_MS)).hasSize(2).isSubsetOf(0L, -1L).contains(0L);
@@ -320,7 +320,7 @@ class MetricsTest {
                 model.time().maxOutOfOrdernessMs()), "--input", events.toString(), "--parallelism", "2");
         Map<String, List<Metric>> metrics = pqlscoreMetrics(env.execute("late records").getJobID());
         assertThat(counter(metrics, Metrics.LATE)).isEqualTo(1);
-        assertThat(counter(metrics, "rejected.late")).isEqualTo(1);
+        assertThat(counter(metrics, Metrics.REJECTED + "." + Metrics.LATE)).isEqualTo(1);
         assertThat(counter(metrics, Metrics.EVENTS_IN)).isEqualTo(4);
         assertThat(counter(metrics, Metrics.DUPLICATES)).isEqualTo(1);
         assertThat(counter(metrics, Metrics.TIER_TRANSITIONS + ".pql.up.engaged")).isEqualTo(2);

@@ -257,18 +257,18 @@ class WholeJobFileTest {
         assertThat(actual).isEqualTo(expected);
         // events_in counts what passed the source's checks: three records, and one without an account
         // id whose user has no account, which the identity stage then rejects (SPEC 8)
-        assertThat(counter(job, "pqlscore.events_in")).isEqualTo(4);
-        assertThat(counter(job, "pqlscore." + Metrics.IDENTITY_NO_ACCOUNT)).isEqualTo(1);
-        assertThat(counter(job, "pqlscore." + Metrics.IDENTITY_RESOLVED)).isZero();
-        assertThat(counter(job, "pqlscore.duplicates")).isZero();
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.EVENTS_IN)).isEqualTo(4);
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.IDENTITY_NO_ACCOUNT)).isEqualTo(1);
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.IDENTITY_RESOLVED)).isZero();
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.DUPLICATES)).isZero();
     }
 
     @Test
     void duplicatesAreCounted(@TempDir Path out) throws Exception {
         JobID job = runJob(caseFile("04-ties-and-duplicates", "events"), out).getJobID();
-        assertThat(counter(job, "pqlscore.duplicates")).isEqualTo(2);
-        assertThat(counter(job, "pqlscore.events_in")).isEqualTo(6);
-        assertThat(counter(job, "pqlscore.transitions")).isEqualTo(8);
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.DUPLICATES)).isEqualTo(2);
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.EVENTS_IN)).isEqualTo(6);
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.TRANSITIONS)).isEqualTo(8);
     }
 
     private static <T> List<T> iterable(java.util.Iterator<T> it) {
