@@ -11,8 +11,8 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * Records waiting for the watermark, each held once: in a heap map by event time while there is
- * room (a put costs a tree look-up and a list append, no serialization), and beyond {@code
+ * Records waiting for the watermark, each held once: in a binary heap by event time while there
+ * is room ({@link TimeHeap}: a put costs a sift over primitive times, no serialization), and beyond {@code
  * heapBudget} records appended to their key's spill list in keyed state (a RocksDB merge: no read).
  * A key's spilled records come back into the heap, all at once, before anything at or after its
  * earliest spilled time is released, so the release order is the same either way: by event time,
@@ -41,8 +41,7 @@ public final class EventTimeQueue<T> {
 
     private final Records<T> records;
     private final int heapBudget;
-    private final TreeMap<Long, List<T>> heap = new TreeMap<>();
-    private int heapSize;
+    private final TimeHeap<T> heap = new TimeHeap<>();
     /** Per key with spilled records: the earliest spilled event time and how many there are. */
     private final Map<String, long[]> spilledFrom = new HashMap<>();
     private final TreeMap<Long, Set<String>> spilledKeys = new TreeMap<>();
@@ -55,7 +54,7 @@ public final class EventTimeQueue<T> {
 
     /** Adds a record: to the heap, or when the heap holds its budget, to its key's spill list. */
     public void add(T record, Spill<T> spill) throws Exception {
-        if (heapSize >= heapBudget) {
+        if (heap.size() >= heapBudget) {
             String key = records.key(record);
             spill.append(key, record);
             indexSpilled(key, records.time(record), 1);
@@ -65,8 +64,7 @@ public final class EventTimeQueue<T> {
     }
 
     private void addToHeap(T record) {
-        heap.computeIfAbsent(records.time(record), t -> new ArrayList<>(2)).add(record);
-        heapSize++;
+        heap.add(records.time(record), record);
     }
 
     private void indexSpilled(String key, long time, long count) {
@@ -95,7 +93,7 @@ public final class EventTimeQueue<T> {
      */
     public long next(long bound, Spill<T> spill) throws Exception {
         while (true) {
-            long h = heap.isEmpty() ? Long.MAX_VALUE : heap.firstKey();
+            long h = heap.isEmpty() ? Long.MAX_VALUE : heap.firstTime();
             long s = spilledKeys.isEmpty() ? Long.MAX_VALUE : spilledKeys.firstKey();
             if (!spilledKeys.isEmpty() && s <= bound && s <= h) {
                 for (String key : spilledKeys.remove(s)) {
@@ -113,17 +111,12 @@ public final class EventTimeQueue<T> {
 
     /** Removes and returns the heap's records at {@code time} (in arrival order), or an empty list. */
     public List<T> take(long time) {
-        List<T> at = heap.remove(time);
-        if (at == null) {
-            return List.of();
-        }
-        heapSize -= at.size();
-        return at;
+        return heap.takeAt(time);
     }
 
     /** Records in the heap. */
     public int heapSize() {
-        return heapSize;
+        return heap.size();
     }
 
     /** Records in keyed spill lists. */
@@ -132,9 +125,7 @@ public final class EventTimeQueue<T> {
     }
 
     public void forEachHeapRecord(Consumer<T> action) {
-        for (List<T> at : heap.values()) {
-            at.forEach(action);
-        }
+        heap.forEach(action);
     }
 
     /** Every key with spilled records: its earliest spilled time and its count. */

@@ -64,6 +64,8 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
     private transient EventTimeQueue.Spill<T> spill;
     private transient long watermark;
     private transient boolean rebuildFromKeyedState;
+    /** The key last set on the backend through {@link #setKey}. */
+    private transient String keySet;
 
     protected OrderedKeyedOperator(TypeSerializer<T> recordSerializer, int heapBudget) {
         this.recordSerializer = recordSerializer;
@@ -116,9 +118,42 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
         return watermark;
     }
 
-    @SuppressWarnings("unchecked")
+    /**
+     * Sets the keyed state backend's current key (a no-op when it is already that key: on RocksDB
+     * setting a key serializes it).
+     */
     protected final void setKey(String key) {
-        setCurrentKey(key);
+        if (!key.equals(keySet)) {
+            setCurrentKey(key);
+            keySet = key;
+        }
+    }
+
+    /** Every path that sets the backend's key comes here (Flink's too), so {@link #setKey} knows the key set. */
+    @Override
+    public void setCurrentKey(Object key) {
+        super.setCurrentKey(key);
+        keySet = (String) key;
+    }
+
+    /**
+     * An arriving record only joins the heap queue, which needs no keyed state: Flink need not set
+     * the backend's key (on RocksDB a key serialization) for every record it hands this operator.
+     * Keyed state is touched only under a key set by {@link #setKey}.
+     */
+    @Override
+    public boolean hasKeyContext1() {
+        return false;
+    }
+
+    /**
+     * Whether the subclass sets the key itself ({@link #setKey}) before it touches keyed state, so
+     * that releasing a record or a wake-up need not: an operator that mostly works on a cache of
+     * decoded state saves a key serialization per record. Default: the key is set before each
+     * {@link #onRecord} and {@link #onWake}.
+     */
+    protected boolean setsKeysItself() {
+        return false;
     }
 
     // ---------------------------------------------------------------- life cycle
@@ -175,10 +210,9 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
         rebuildFromKeyedState = context.isRestored() && !raw;
     }
 
-    @SuppressWarnings("unchecked")
     private void restoreKey(Object key) {
         if (key != null) {
-            setCurrentKey(key);
+            setKey((String) key);
         }
     }
 
@@ -261,14 +295,19 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
                 if (at.size() > 1) {
                     at.sort(tieOrder);
                 }
+                boolean setKeys = !setsKeysItself();
                 for (T record : at) {
-                    setKey(records.key(record));
+                    if (setKeys) {
+                        setKey(records.key(record));
+                    }
                     onRecord(record);
                 }
             } else {
                 String key;
                 while ((key = wakes.pollAt(k)) != null) {
-                    setKey(key);
+                    if (!setsKeysItself()) {
+                        setKey(key);
+                    }
                     onWake(key, k);
                 }
             }

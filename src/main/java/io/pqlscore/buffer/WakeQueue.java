@@ -22,6 +22,10 @@ public final class WakeQueue {
 
     /** Sets {@code key}'s wake-up to {@code time}; {@code Long.MAX_VALUE} clears it. */
     public void set(String key, long time) {
+        Long current = byKey.get(key);
+        if (current == null ? time == Long.MAX_VALUE : current == time) {
+            return; // most records leave their key's wake-up where it was
+        }
         Long old = time == Long.MAX_VALUE ? byKey.remove(key) : byKey.put(key, time);
         if (old != null) {
             if (old == time) {

@@ -50,6 +50,18 @@ public class UsageEvent {
     public String[] joinTraitKeys = new String[0];
     public String[] joinTraitValues = new String[0];
 
+    /**
+     * Only for records carried over from a savepoint of the earlier topology (state migration,
+     * {@code docs/SAVEPOINTS.md}), whose pattern operators had already run them: bit {@code i} of
+     * {@code patternsRan} says signal {@code i}'s pattern ran for this record there, and bit {@code
+     * i} of {@code accountFired}/{@code userFired} whether it matched for the account / the user.
+     * The account stage applies those outcomes instead of running the pattern again. Zero for every
+     * other record; not part of the POJO form (transient), written by {@link UsageEventSerializer}.
+     */
+    public transient long patternsRan;
+    public transient long accountFired;
+    public transient long userFired;
+
     public UsageEvent() {}
 
     /** The same record for another account (identity resolution: SPEC 8); arrays are shared, never changed. */
@@ -70,6 +82,9 @@ public class UsageEvent {
         c.join = join;
         c.joinTraitKeys = joinTraitKeys;
         c.joinTraitValues = joinTraitValues;
+        c.patternsRan = patternsRan;
+        c.accountFired = accountFired;
+        c.userFired = userFired;
         return c;
     }
 

@@ -18,6 +18,10 @@ public final class UsageEventSerializer extends TypeSerializerSingleton<UsageEve
 
     public static final UsageEventSerializer INSTANCE = new UsageEventSerializer();
 
+    /** Flag bits of the byte after the traits (the first was a boolean: join). */
+    private static final int JOIN = 1;
+    private static final int MIGRATED = 2;
+
     private static final String[] TYPES = {UsageEvent.TRACK, UsageEvent.PAGE, UsageEvent.SCREEN, UsageEvent.IDENTIFY,
         UsageEvent.GROUP};
 
@@ -64,10 +68,16 @@ public final class UsageEventSerializer extends TypeSerializerSingleton<UsageEve
         }
         writeStrings(e.traitKeys, out);
         writeStrings(e.traitValues, out);
-        out.writeBoolean(e.join);
+        boolean migrated = e.patternsRan != 0;
+        out.writeByte((e.join ? JOIN : 0) | (migrated ? MIGRATED : 0));
         if (e.join) {
             writeStrings(e.joinTraitKeys, out);
             writeStrings(e.joinTraitValues, out);
+        }
+        if (migrated) {
+            out.writeLong(e.patternsRan);
+            out.writeLong(e.accountFired);
+            out.writeLong(e.userFired);
         }
     }
 
@@ -93,10 +103,16 @@ public final class UsageEventSerializer extends TypeSerializerSingleton<UsageEve
         }
         e.traitKeys = readStrings(in);
         e.traitValues = readStrings(in);
-        e.join = in.readBoolean();
+        int flags = in.readByte();
+        e.join = (flags & JOIN) != 0;
         if (e.join) {
             e.joinTraitKeys = readStrings(in);
             e.joinTraitValues = readStrings(in);
+        }
+        if ((flags & MIGRATED) != 0) {
+            e.patternsRan = in.readLong();
+            e.accountFired = in.readLong();
+            e.userFired = in.readLong();
         }
         return e;
     }

@@ -72,7 +72,7 @@ public class IdentityOperator extends OrderedKeyedOperator<IdentityInput, UsageE
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         identity = context.getKeyedStateStore().getState(new ValueStateDescriptor<>(IDENTITY_STATE,
-                TypeInformation.of(UserIdentity.class)));
+                UserIdentitySerializer.INSTANCE));
     }
 
     @Override

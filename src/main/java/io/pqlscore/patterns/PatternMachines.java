@@ -70,6 +70,7 @@ public final class PatternMachines implements AutoCloseable {
                     });
 
     private final Machine[] bySignal;
+    private final boolean any;
     private final BoundStateStore store = new BoundStateStore();
     private final SharedBuffer<Long> buffer;
 
@@ -91,6 +92,7 @@ public final class PatternMachines implements AutoCloseable {
                 bySignal[s.index()] = new Machine(s, UsageApproachPattern.of(s));
             }
         }
+        any = java.util.Arrays.stream(bySignal).anyMatch(java.util.Objects::nonNull);
         buffer = new SharedBuffer<>(store, LongSerializer.INSTANCE);
         for (Machine m : bySignal) {
             if (m != null) {
@@ -105,12 +107,7 @@ public final class PatternMachines implements AutoCloseable {
 
     /** Whether the model has any pattern signal. */
     public boolean any() {
-        for (Machine m : bySignal) {
-            if (m != null) {
-                return true;
-            }
-        }
-        return false;
+        return any;
     }
 
     /** The states of one entity's patterns, by {@link #key}. */
@@ -147,6 +144,13 @@ public final class PatternMachines implements AutoCloseable {
             int i = e.hitSignals[h];
             Machine m = i < bySignal.length ? bySignal[i] : null;
             if (m == null || done[i] || !(user ? m.signal.scope().scoresUsers() : m.signal.scope().scoresAccounts())) {
+                continue;
+            }
+            if (i < 64 && (e.patternsRan & (1L << i)) != 0) {
+                // a record carried over by state migration: the earlier topology's pattern ran it
+                if (((user ? e.userFired : e.accountFired) & (1L << i)) != 0) {
+                    fired[i] = true;
+                }
                 continue;
             }
             long event;

@@ -36,10 +36,21 @@ public final class AccountEntry implements AccountStore {
     final UserAgenda patternWakes = new UserAgenda();
     /** When the account's own pattern states next need pruning. */
     long accountPatternWake = Long.MAX_VALUE;
+    /**
+     * Whether {@link #userWakes} and {@link #patternWakes} hold every user's times. The stored
+     * account keeps only the earliest of each (a user's wake-up is in its own value, {@code
+     * scheduledAt}; its pattern pruning time follows from its pattern states), so an entry read
+     * back knows them only as these lower bounds, until a wake-up reads its users
+     * ({@code AccountPass.wake}). Records meanwhile add their users' new times to the agendas.
+     */
+    boolean agendaComplete = true;
+    long userWakeBound = Long.MAX_VALUE;
+    long patternWakeBound = Long.MAX_VALUE;
 
     /** Users read or written: a null value is a user known not to exist (or removed). */
     final Map<String, EntityState> users = new LinkedHashMap<>();
-    final Set<String> dirtyUsers = new HashSet<>();
+    /** Users to write back (or delete, when {@link #users} maps them to null); an id may repeat. */
+    final List<String> dirtyUsers = new ArrayList<>();
     boolean allUsersRead;
     /** The account's value must be written. */
     boolean dirty;
@@ -98,8 +109,9 @@ public final class AccountEntry implements AccountStore {
 
     @Override
     public EntityState user(String userId) {
-        if (users.containsKey(userId)) {
-            return users.get(userId);
+        EntityState known = users.get(userId);
+        if (known != null || users.containsKey(userId)) {
+            return known;
         }
         EntityState u = allUsersRead ? null : source.read(accountId, userId);
         users.put(userId, u);
@@ -109,7 +121,10 @@ public final class AccountEntry implements AccountStore {
     @Override
     public void putUser(String userId, EntityState user) {
         users.put(userId, user);
-        dirtyUsers.add(userId);
+        if (!user.queuedForWrite) {
+            user.queuedForWrite = true;
+            dirtyUsers.add(userId);
+        }
     }
 
     @Override
@@ -145,6 +160,9 @@ public final class AccountEntry implements AccountStore {
         userWakes.clear();
         patternWakes.clear();
         accountPatternWake = Long.MAX_VALUE;
+        agendaComplete = true;
+        userWakeBound = Long.MAX_VALUE;
+        patternWakeBound = Long.MAX_VALUE;
         allUsersRead = true;
         usersCleared = true;
         dirty = true;
@@ -190,9 +208,19 @@ public final class AccountEntry implements AccountStore {
     /** The account's one wake-up: the earliest of its own, its users' and its patterns' pruning. */
     long nextWake() {
         long t = account == null ? Long.MAX_VALUE : account.entity.scheduledAt;
-        t = Math.min(t, userWakes.first());
+        t = Math.min(t, earliestUserWake());
         t = Math.min(t, accountPatternWake);
-        return Math.min(t, patternWakes.first());
+        return Math.min(t, earliestPatternWake());
+    }
+
+    /** The earliest of the users' wake-ups (a lower bound while the agenda is incomplete). */
+    long earliestUserWake() {
+        return agendaComplete ? userWakes.first() : Math.min(userWakes.first(), userWakeBound);
+    }
+
+    /** The earliest of the users' pattern pruning times (a lower bound while the agenda is incomplete). */
+    long earliestPatternWake() {
+        return agendaComplete ? patternWakes.first() : Math.min(patternWakes.first(), patternWakeBound);
     }
 
     /** Nothing of this account is left to keep. */

@@ -105,6 +105,12 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
         return this;
     }
 
+    /** The key is set only when keyed state is read or written: most records find their account in the cache. */
+    @Override
+    protected boolean setsKeysItself() {
+        return true;
+    }
+
     @Override
     protected String keyOf(UsageEvent e) {
         return e.accountId;
@@ -150,6 +156,7 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
             @Override
             public EntityState read(String accountId, String userId) {
                 try {
+                    setKey(accountId);
                     return codec.decodeUser(usersState.get(userId));
                 } catch (Exception e) {
                     throw new StateAccessException(e);
@@ -160,6 +167,7 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
             public Map<String, EntityState> readAll(String accountId) {
                 Map<String, EntityState> all = new HashMap<>();
                 try {
+                    setKey(accountId);
                     for (Map.Entry<String, byte[]> u : usersState.entries()) {
                         all.put(u.getKey(), codec.decodeUser(u.getValue()));
                     }
@@ -272,6 +280,7 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
     private AccountEntry entry(String accountId) throws Exception {
         AccountEntry e = cache.get(accountId);
         if (e == null) {
+            setKey(accountId);
             e = codec.decodeAccount(accountId, accountState.value());
             e.bind(users);
             cache.put(accountId, e);
@@ -305,7 +314,8 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
             EntityState u = e.users.get(id);
             if (u == null) {
                 usersState.remove(id);
-            } else {
+            } else if (u.queuedForWrite) {
+                u.queuedForWrite = false;
                 usersState.put(id, codec.encodeUser(engine.relayout(u)));
             }
         }
@@ -335,10 +345,9 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
         for (String account : keysWith(ACCOUNT_STATE)) {
             setKey(account);
             AccountEntry e = entry(account);
-            if (e.account != null) {
-                pass.recomputePatternWake(e);
-                setWake(account, pass.nextWake(e));
-            }
+            pass.recomputePatternWake(e);
+            // an account forgotten with ids still in the dedupe window wakes too, to drop them
+            setWake(account, pass.nextWake(e));
         }
     }
 

@@ -102,6 +102,7 @@ public final class AccountPass {
 
     /** The entry's wake-up at {@code time}, after its records at {@code time}: ticks, retention, pruning. */
     public void wake(AccountEntry entry, long time, ScoringOutput out) throws Exception {
+        completeAgenda(entry);
         engine.wake(entry, time, out);
         entry.wakesDone(time);
         if (!entry.kept.isEmpty()) {
@@ -143,6 +144,29 @@ public final class AccountPass {
         if (entry.account != null && entry.account.entity.patterns != null) {
             entry.accountPatternWake = prune(entry.account.entity, Long.MIN_VALUE + 1);
         }
+    }
+
+    /**
+     * Reads every user of an entry read back from state and puts its wake-up and pattern pruning
+     * time on the agendas: a wake-up needs to know which users are due (the stored account keeps
+     * only the earliest times). Once per entry while it stays cached.
+     */
+    private void completeAgenda(AccountEntry entry) throws Exception {
+        if (entry.agendaComplete) {
+            return;
+        }
+        for (String id : entry.userIds()) {
+            EntityState u = entry.user(id);
+            if (u.scheduledAt != Long.MAX_VALUE) {
+                entry.userWakes.set(id, u.scheduledAt);
+            }
+            if (u.patterns != null && entry.patternWakes.get(id) == Long.MAX_VALUE) {
+                setPatternWake(entry, id, prune(engine.relayout(u), Long.MIN_VALUE + 1));
+            }
+        }
+        entry.agendaComplete = true;
+        entry.userWakeBound = Long.MAX_VALUE;
+        entry.patternWakeBound = Long.MAX_VALUE;
     }
 
     private static void setPatternWake(AccountEntry entry, String userId, long time) {

@@ -4,20 +4,13 @@ import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
 import io.pqlscore.model.SignalKind;
 import io.pqlscore.patterns.PatternState;
+import io.pqlscore.patterns.PatternStateCodec;
 import java.io.IOException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.typeutils.base.LongSerializer;
-import org.apache.flink.cep.nfa.NFAState;
-import org.apache.flink.cep.nfa.NFAStateSerializer;
-import org.apache.flink.cep.nfa.sharedbuffer.EventId;
-import org.apache.flink.cep.nfa.sharedbuffer.Lockable;
-import org.apache.flink.cep.nfa.sharedbuffer.NodeId;
-import org.apache.flink.cep.nfa.sharedbuffer.SharedBufferNode;
-import org.apache.flink.cep.nfa.sharedbuffer.SharedBufferNodeSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
@@ -48,12 +41,7 @@ public final class EntityCodec {
 
     private final SignalLayouts layouts;
     private final boolean[] dayKeyed;
-    private final NFAStateSerializer nfaSerializer = new NFAStateSerializer();
-    private final EventId.EventIdSerializer eventIdSerializer = EventId.EventIdSerializer.INSTANCE;
-    private final Lockable.LockableTypeSerializer<Long> eventSerializer = new Lockable.LockableTypeSerializer<>(LongSerializer.INSTANCE);
-    private final NodeId.NodeIdSerializer nodeIdSerializer = new NodeId.NodeIdSerializer();
-    private final Lockable.LockableTypeSerializer<SharedBufferNode> nodeSerializer =
-            new Lockable.LockableTypeSerializer<>(new SharedBufferNodeSerializer());
+    private final PatternStateCodec patternCodec = new PatternStateCodec();
     private final DataOutputSerializer out = new DataOutputSerializer(512);
     private final DataInputDeserializer in = new DataInputDeserializer();
 
@@ -82,17 +70,10 @@ public final class EntityCodec {
                 writeTime(s.recentUserTimes[i], base);
             }
             out.writeBoolean(s.enterprise);
-            writeVarInt(a.userWakes.size());
-            for (Map.Entry<String, Long> w : a.userWakes.entries().entrySet()) {
-                writeString(w.getKey());
-                writeTime(w.getValue(), base);
-            }
+            // the users' agendas as their earliest times only (see AccountEntry.agendaComplete)
+            writeTime(a.earliestUserWake(), base);
             writeTime(a.accountPatternWake, base);
-            writeVarInt(a.patternWakes.size());
-            for (Map.Entry<String, Long> w : a.patternWakes.entries().entrySet()) {
-                writeString(w.getKey());
-                writeTime(w.getValue(), base);
-            }
+            writeTime(a.earliestPatternWake(), base);
         }
         writeVarInt(a.kept.size());
         long previous = 0;
@@ -123,17 +104,10 @@ public final class EntityCodec {
                 s.recentUserTimes[i] = readTime(base);
             }
             s.enterprise = in.readBoolean();
-            int w = readVarInt();
-            for (int i = 0; i < w; i++) {
-                String user = readString();
-                a.restoreUserWake(user, readTime(base));
-            }
+            a.userWakeBound = readTime(base);
             a.accountPatternWake = readTime(base);
-            int p = readVarInt();
-            for (int i = 0; i < p; i++) {
-                String user = readString();
-                a.patternWakes.set(user, readTime(base));
-            }
+            a.patternWakeBound = readTime(base);
+            a.agendaComplete = a.userWakeBound == Long.MAX_VALUE && a.patternWakeBound == Long.MAX_VALUE;
             a.account = s;
         }
         int k = readVarInt();
@@ -245,7 +219,7 @@ public final class EntityCodec {
             for (Map.Entry<String, PatternState> p : patterns.entrySet()) {
                 if (!p.getValue().isIdle()) {
                     writeString(p.getKey());
-                    writePattern(p.getValue());
+                    writePattern(p.getValue(), base);
                 }
             }
         }
@@ -310,7 +284,7 @@ public final class EntityCodec {
             e.patterns = new LinkedHashMap<>();
             for (int j = 0; j < n; j++) {
                 String key = readString();
-                e.patterns.put(key, readPattern());
+                e.patterns.put(key, readPattern(base));
             }
         }
         return e;
@@ -339,43 +313,12 @@ public final class EntityCodec {
 
     // ---------------------------------------------------------------- patterns
 
-    private void writePattern(PatternState p) throws IOException {
-        out.writeInt(p.definition);
-        nfaSerializer.serialize(p.nfa, out);
-        writeVarInt(p.counts.size());
-        for (Map.Entry<Long, Integer> c : p.counts.entrySet()) {
-            out.writeLong(c.getKey());
-            writeVarInt(c.getValue());
-        }
-        writeVarInt(p.events.size());
-        for (Map.Entry<EventId, Lockable<Long>> ev : p.events.entrySet()) {
-            eventIdSerializer.serialize(ev.getKey(), out);
-            eventSerializer.serialize(ev.getValue(), out);
-        }
-        writeVarInt(p.entries.size());
-        for (Map.Entry<NodeId, Lockable<SharedBufferNode>> en : p.entries.entrySet()) {
-            nodeIdSerializer.serialize(en.getKey(), out);
-            nodeSerializer.serialize(en.getValue(), out);
-        }
+    private void writePattern(PatternState p, long base) throws IOException {
+        patternCodec.write(p, out, base);
     }
 
-    private PatternState readPattern() throws IOException {
-        PatternState p = new PatternState();
-        p.definition = in.readInt();
-        p.nfa = nfaSerializer.deserialize(in);
-        int c = readVarInt();
-        for (int i = 0; i < c; i++) {
-            p.counts.put(in.readLong(), readVarInt());
-        }
-        int e = readVarInt();
-        for (int i = 0; i < e; i++) {
-            p.events.put(eventIdSerializer.deserialize(in), eventSerializer.deserialize(in));
-        }
-        int n = readVarInt();
-        for (int i = 0; i < n; i++) {
-            p.entries.put(nodeIdSerializer.deserialize(in), nodeSerializer.deserialize(in));
-        }
-        return p;
+    private PatternState readPattern(long base) throws IOException {
+        return patternCodec.read(in, base);
     }
 
     // ---------------------------------------------------------------- primitives

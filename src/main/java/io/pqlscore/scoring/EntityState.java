@@ -35,6 +35,8 @@ public class EntityState {
      * writes it.
      */
     public transient java.util.Map<String, io.pqlscore.patterns.PatternState> patterns;
+    /** In its account entry's list of users to write back (the account stage's cache; never stored). */
+    transient boolean queuedForWrite;
 
     public EntityState() {}
 }

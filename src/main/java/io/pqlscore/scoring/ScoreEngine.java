@@ -319,8 +319,15 @@ public final class ScoreEngine implements Serializable {
         if (currentScores) {
             out.score(currentScore(store, e, userId, score, perSignal, t, false));
         }
-        e.tickAt = to == 0 ? Long.MAX_VALUE : firstDownTick(account, e, isAccount, t);
+        // the previous down tick is where the search starts: a record rarely moves it far
+        long hint = from == to ? e.tickAt : Long.MAX_VALUE;
+        e.tickAt = to == 0 ? Long.MAX_VALUE : firstDownTick(account, e, isAccount, t, hint);
         schedule(store, e, userId, t);
+    }
+
+    /** The down tick of an entity as evaluated at {@code t0}, searched from {@code hint} (tests: any hint, one answer). */
+    long downTick(AccountState account, EntityState e, boolean isAccount, long t0, long hint) {
+        return firstDownTick(account, e, isAccount, t0, hint);
     }
 
     /** The gate: an account without enough active users decides as if it scored 0. */
@@ -335,9 +342,12 @@ public final class ScoreEngine implements Serializable {
     /**
      * The first evaluation tick after {@code t0} (an epoch-aligned multiple of the interval,
      * before the retention instant) at which the tier falls. Between records the score never
-     * rises, so "falls by then" is monotone in time and bisection finds it (SPEC 3).
+     * rises, so "falls by then" is monotone in time and a search finds it (SPEC 3). {@code hint}
+     * is where the last evaluation found it (or {@code Long.MAX_VALUE}): most records move it
+     * little or not at all, so the search checks there first and gallops outward, two evaluations
+     * when it has not moved instead of a bisection's dozen; any hint gives the same answer.
      */
-    private long firstDownTick(AccountState account, EntityState e, boolean isAccount, long t0) {
+    private long firstDownTick(AccountState account, EntityState e, boolean isAccount, long t0, long hint) {
         long retentionAt = e.lastRecordAt + retention;
         long first = Math.floorDiv(t0, interval) + 1;
         long last = Math.floorDiv(retentionAt - 1, interval);
@@ -346,11 +356,41 @@ public final class ScoreEngine implements Serializable {
         }
         // only signals that contribute now can contribute later (no record comes in between)
         int[] live = liveSignals(account, e, isAccount);
-        if (!fallsAt(account, e, isAccount, live, last * interval)) {
-            return Long.MAX_VALUE;
+        long lo;
+        long hi;
+        long h = hint == Long.MAX_VALUE ? Long.MIN_VALUE : Math.floorDiv(hint, interval);
+        if (h >= first && h <= last) {
+            if (fallsAt(account, e, isAccount, live, h * interval)) {
+                if (h == first || !fallsAt(account, e, isAccount, live, (h - 1) * interval)) {
+                    return h * interval;
+                }
+                lo = first;
+                hi = h - 1;
+            } else {
+                // gallop up from the hint: the first falling tick lies after it, if anywhere
+                lo = h + 1;
+                long step = 1;
+                while (true) {
+                    long probe = Math.min(last, lo + step - 1);
+                    if (fallsAt(account, e, isAccount, live, probe * interval)) {
+                        hi = probe;
+                        break;
+                    }
+                    if (probe == last) {
+                        return Long.MAX_VALUE;
+                    }
+                    lo = probe + 1;
+                    step *= 2;
+                }
+            }
+        } else {
+            if (!fallsAt(account, e, isAccount, live, last * interval)) {
+                return Long.MAX_VALUE;
+            }
+            lo = first;
+            hi = last;
         }
-        long lo = first;
-        long hi = last;
+        // it falls at hi: bisect for the first tick that falls in [lo, hi]
         while (lo < hi) {
             long mid = lo + (hi - lo) / 2;
             if (fallsAt(account, e, isAccount, live, mid * interval)) {
@@ -569,8 +609,10 @@ public final class ScoreEngine implements Serializable {
     static void observe(SignalState st, String key, long t, long window, int keep) {
         int n = st.keys.length;
         int found = -1;
+        int hash = key.hashCode(); // cached by each kept String: most keys differ by hash alone
         for (int i = 0; i < n; i++) {
-            if (st.keys[i].equals(key)) {
+            String k = st.keys[i];
+            if (k == key || (k.hashCode() == hash && k.equals(key))) {
                 found = i;
                 break;
             }

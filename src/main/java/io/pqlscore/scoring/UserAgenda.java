@@ -16,14 +16,25 @@ import java.util.TreeMap;
 final class UserAgenda {
     private final Map<String, Long> byUser = new HashMap<>();
     private final TreeMap<Long, Set<String>> byTime = new TreeMap<>();
+    /** The earliest time, when {@code firstKnown}: asked for after every record of the account. */
+    private long first = Long.MAX_VALUE;
+    private boolean firstKnown = true;
 
     /** Sets the user's time; {@code Long.MAX_VALUE} removes it. */
     void set(String user, long time) {
+        Long current = byUser.get(user);
+        if (current == null ? time == Long.MAX_VALUE : current == time) {
+            return;
+        }
         Long old = time == Long.MAX_VALUE ? byUser.remove(user) : byUser.put(user, time);
-        if (old != null) {
-            if (old == time) {
-                return;
+        if (firstKnown) {
+            if (old != null && old == first) {
+                firstKnown = false;
+            } else if (time < first) {
+                first = time;
             }
+        }
+        if (old != null) {
             Set<String> at = byTime.get(old);
             if (at != null) {
                 at.remove(user);
@@ -60,7 +71,11 @@ final class UserAgenda {
 
     /** The earliest time, or {@code Long.MAX_VALUE}. */
     long first() {
-        return byTime.isEmpty() ? Long.MAX_VALUE : byTime.firstKey();
+        if (!firstKnown) {
+            first = byTime.isEmpty() ? Long.MAX_VALUE : byTime.firstKey();
+            firstKnown = true;
+        }
+        return first;
     }
 
     int size() {
@@ -74,5 +89,7 @@ final class UserAgenda {
     void clear() {
         byUser.clear();
         byTime.clear();
+        first = Long.MAX_VALUE;
+        firstKnown = true;
     }
 }

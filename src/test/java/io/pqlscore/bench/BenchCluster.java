@@ -228,6 +228,18 @@ final class BenchCluster implements AutoCloseable {
         return n;
     }
 
+    /** The sum of a numeric gauge over the operator's subtasks (0 if none). */
+    long operatorSumGauge(JobID job, String operatorRegex, String name) {
+        long sum = 0;
+        for (Metric m : operatorMetrics(job, operatorRegex, name)) {
+            if (m instanceof org.apache.flink.metrics.Gauge
+                    && ((org.apache.flink.metrics.Gauge<?>) m).getValue() instanceof Number) {
+                sum += ((Number) ((org.apache.flink.metrics.Gauge<?>) m).getValue()).longValue();
+            }
+        }
+        return sum;
+    }
+
     /** The smallest value of a numeric gauge over the operator's subtasks; Long.MIN_VALUE if none. */
     long operatorMinGauge(JobID job, String operatorRegex, String name) {
         long min = Long.MAX_VALUE;

@@ -105,7 +105,7 @@ public final class Benchmark {
 
     static final class Options {
         boolean quick;
-        Set<String> phases = new LinkedHashSet<>(List.of("throughput", "latency", "replay"));
+        Set<String> phases = new LinkedHashSet<>(List.of("throughput", "horizon", "latency", "replay"));
         boolean state = true;
         boolean ingestBreakdown = true;
         /** The keyed floors (KeyedFloors) between the baseline and the full job. */
@@ -117,6 +117,17 @@ public final class Benchmark {
         int accounts = 100_000;
         long events = 10_000_000L;
         long seed = GeneratorConfig.DEFAULT_SEED;
+        /** Event-time span of the generated stream in days (0: as long as --events takes). */
+        double days;
+        /** The long-horizon stream (issue 16): fewer accounts over many days of event time. */
+        int horizonAccounts = 9_000;
+        double horizonDays = 61;
+        /** No cap in practice: the span and the activity decide (about 1.2M records by default). */
+        long horizonEvents = 5_000_000L;
+        /** Users' activity on the long horizon: 0.08 gives about 1.2M records over 61 days from 9,000 accounts. */
+        double horizonActivity = 0.08;
+        /** Generator activity (default 1). */
+        double activity = 1.0;
         int partitions = 4;
         int parallelism = 2;
         Duration checkpointInterval = Duration.ofSeconds(10);
@@ -146,10 +157,13 @@ public final class Benchmark {
         static final String USAGE = String.join("\n",
                 "Usage: scripts/benchmark.sh [--quick] [options]",
                 "",
-                "Phases (default all): --only throughput,latency,replay   (state is measured with throughput)",
+                "Phases (default all): --only throughput,horizon,latency,replay   (state is measured with throughput)",
                 "Scale:   --accounts N (100000) --events N (10000000) --replay-events N (10000000)",
                 "         --replay-accounts N (= --accounts) --latency-accounts N (= --accounts) --seed S",
                 "         --replay-time-limit D (stop the replay after D of reading; reports the rate so far)",
+                "Horizon: --horizon-accounts N (9000) --horizon-days D (61) --horizon-activity X (0.08)",
+                "         --horizon-events N (cap, 5000000; by default about 1.2M records are generated): the",
+                "         throughput phase on a long event-time span (ticks, window expiry, retention as in production)",
                 "         --quick: 10000 accounts, 200000 events, 200000 replay events, 60 s latency windows,",
                 "                  latency only with out-of-orderness 0s",
                 "Job:     --parallelism N (2) --partitions N (4) --checkpoint-interval D (10s)",
@@ -199,6 +213,10 @@ public final class Benchmark {
                     case "--accounts": o.accounts = Integer.parseInt(need(a, v)); i++; break;
                     case "--events": o.events = Long.parseLong(need(a, v).replace("_", "")); i++; break;
                     case "--seed": o.seed = Long.parseLong(need(a, v)); i++; break;
+                    case "--horizon-accounts": o.horizonAccounts = Integer.parseInt(need(a, v)); i++; break;
+                    case "--horizon-days": o.horizonDays = Double.parseDouble(need(a, v)); i++; break;
+                    case "--horizon-activity": o.horizonActivity = Double.parseDouble(need(a, v)); i++; break;
+                    case "--horizon-events": o.horizonEvents = Long.parseLong(need(a, v).replace("_", "")); i++; break;
                     case "--partitions": o.partitions = Integer.parseInt(need(a, v)); i++; break;
                     case "--parallelism": o.parallelism = Integer.parseInt(need(a, v)); i++; break;
                     case "--checkpoint-interval": o.checkpointInterval = duration(need(a, v)); i++; break;
@@ -230,8 +248,8 @@ public final class Benchmark {
                 }
             }
             for (String p : o.phases) {
-                if (!List.of("throughput", "latency", "replay").contains(p)) {
-                    throw new IllegalArgumentException("--only takes throughput, latency, replay; not " + p);
+                if (!List.of("throughput", "horizon", "latency", "replay").contains(p)) {
+                    throw new IllegalArgumentException("--only takes throughput, horizon, latency, replay; not " + p);
                 }
             }
             for (String d : o.latencyDelivery) {
@@ -253,6 +271,38 @@ public final class Benchmark {
                 throw new IllegalArgumentException(option + " needs a value");
             }
             return v;
+        }
+
+        /**
+         * The throughput phase's settings for the long-horizon stream: its own population and span,
+         * the floors, no ingest breakdown and no Segment-style stream (those are the short stream's).
+         */
+        Options horizon() {
+            Options h = new Options();
+            h.quick = quick;
+            h.phases = Set.of("horizon");
+            h.state = state;
+            h.ingestBreakdown = false;
+            h.floors = floors;
+            h.identityStream = false;
+            h.baselineRuns = baselineRuns;
+            h.accounts = horizonAccounts;
+            h.events = horizonEvents;
+            h.days = horizonDays;
+            h.activity = horizonActivity;
+            h.seed = seed;
+            h.partitions = partitions;
+            h.parallelism = parallelism;
+            h.checkpointInterval = checkpointInterval;
+            h.checkpointMinPause = checkpointMinPause;
+            h.managedMemory = managedMemory;
+            h.drainTimeout = drainTimeout;
+            h.workDir = workDir.resolve("horizon");
+            h.out = out;
+            h.flinkConf = flinkConf;
+            h.flinkSettings = flinkSettings;
+            h.command = command;
+            return h;
         }
 
         ObjectNode toJson() {
@@ -318,13 +368,19 @@ public final class Benchmark {
         log("benchmark: phases %s, work dir %s, results %s", o.phases, o.workDir, resultsFile);
         ScoringModel model = ModelLoader.loadDefault();
 
-        if (o.phases.contains("throughput") || o.phases.contains("latency")) {
+        if (o.phases.contains("throughput") || o.phases.contains("horizon") || o.phases.contains("latency")) {
             log("starting Kafka (KRaft, in-process, loopback)");
             try (EmbeddedKafka kafka = new EmbeddedKafka().start()) {
                 if (o.phases.contains("throughput")) {
                     ObjectNode t = throughput(o, kafka, model);
                     t.set("run", run);
                     results.set("throughput", t);
+                    write(resultsFile, results);
+                }
+                if (o.phases.contains("horizon")) {
+                    ObjectNode h = throughput(o.horizon(), kafka, model);
+                    h.set("run", run);
+                    results.set("horizon", h);
                     write(resultsFile, results);
                 }
                 if (o.phases.contains("latency")) {
@@ -376,11 +432,15 @@ public final class Benchmark {
 
     static ObjectNode throughput(Options o, EmbeddedKafka kafka, ScoringModel model) throws Exception {
         ObjectNode result = JSON.createObjectNode();
-        String topic = "bench-events";
+        String topic = o.days > 0 ? "bench-events-horizon" : "bench-events";
         kafka.createTopic(topic, o.partitions);
-        log("pre-loading %,d generated records over %,d accounts into topic %s (%d partitions) ...", o.events,
-                o.accounts, topic, o.partitions);
-        GeneratorConfig gc = new GeneratorConfig().accounts(o.accounts).events(o.events).seed(o.seed);
+        log("pre-loading %,d generated records over %,d accounts%s into topic %s (%d partitions) ...", o.events,
+                o.accounts, o.days > 0 ? String.format(Locale.ROOT, " and at most %.0f days", o.days) : "", topic,
+                o.partitions);
+        GeneratorConfig gc = new GeneratorConfig().accounts(o.accounts).events(o.events).seed(o.seed).activity(o.activity);
+        if (o.days > 0) {
+            gc.days(o.days);
+        }
         long t0 = System.nanoTime();
         EventGenerator.Summary gen;
         try (KafkaSink sink = KafkaSink.create(kafka.bootstrapServers(), topic, Map.of())) {
@@ -405,6 +465,8 @@ public final class Benchmark {
         scale.put("accounts_seen", gen.accountsSeen);
         scale.put("users_seen", gen.usersSeen);
         scale.put("population_users", gen.users);
+        scale.put("days", o.days);
+        scale.put("activity", o.activity);
         scale.put("event_time_from", Instant.ofEpochMilli(gen.firstEventTime).toString());
         scale.put("event_time_to", Instant.ofEpochMilli(gen.lastEventTime).toString());
         scale.put("watermark_tail_records", o.partitions);
@@ -938,6 +1000,46 @@ public final class Benchmark {
         return i < 0 ? task : task.substring(0, i);
     }
 
+    /** The account stage's operator name (a regex for the metric and REST look-ups). */
+    static final String ACCOUNT_STAGE = Pattern.quote(Metrics.ACCOUNTS_OPERATOR) + ".*";
+
+    /**
+     * The synchronous part of each completed checkpoint in the vertex whose name matches {@code
+     * vertexRegex} (its slowest subtask): the part that holds the task's thread, during which
+     * records wait. For the account stage that is the write-back of the cache and the heap queue's
+     * raw snapshot.
+     */
+    static ObjectNode syncDurations(BenchCluster c, JobID job, String vertexRegex) throws Exception {
+        ObjectNode n = JSON.createObjectNode();
+        String vertex = null;
+        for (JsonNode v : c.get("/jobs/" + job).path("vertices")) {
+            if (Pattern.compile(vertexRegex).matcher(v.path("name").asText()).matches()) {
+                vertex = v.path("id").asText();
+            }
+        }
+        if (vertex == null) {
+            return n;
+        }
+        long max = 0;
+        double sum = 0;
+        int count = 0;
+        for (JsonNode cp : c.get("/jobs/" + job + "/checkpoints").path("history")) {
+            if (!"COMPLETED".equals(cp.path("status").asText())) {
+                continue;
+            }
+            JsonNode sync = c.get("/jobs/" + job + "/checkpoints/details/" + cp.path("id").asLong() + "/subtasks/"
+                    + vertex).path("summary").path("checkpoint_duration").path("sync");
+            long m = sync.path("max").asLong();
+            max = Math.max(max, m);
+            sum += m;
+            count++;
+        }
+        n.put("checkpoints", count);
+        n.put("max_ms", max);
+        n.put("mean_of_max_ms", count == 0 ? 0 : Math.round(sum / count));
+        return n;
+    }
+
     static ObjectNode checkpointSummary(BenchCluster c, JobID job) throws Exception {
         JsonNode j = c.get("/jobs/" + job + "/checkpoints");
         ObjectNode n = JSON.createObjectNode();
@@ -1095,9 +1197,19 @@ public final class Benchmark {
             long t0 = System.currentTimeMillis();
             long stopAt = t0 + produceMs;
             long nextLog = t0 + 15_000;
+            long bufferedMax = 0;
+            double bufferedSum = 0;
+            long bufferedSamples = 0;
             while (System.currentTimeMillis() < stopAt) {
                 Thread.sleep(200);
                 c.checkRunning(job);
+                if (System.currentTimeMillis() >= t0 + warmup.toMillis()) {
+                    // the account stage's heap queue: records waiting for the watermark (both subtasks)
+                    long b = c.operatorSumGauge(job, ACCOUNT_STAGE, Metrics.BUFFERED_RECORDS);
+                    bufferedMax = Math.max(bufferedMax, b);
+                    bufferedSum += b;
+                    bufferedSamples++;
+                }
                 if (producer.failure.get() != null) {
                     throw new IllegalStateException("latency producer failed", producer.failure.get());
                 }
@@ -1124,7 +1236,13 @@ public final class Benchmark {
                 throw new IllegalStateException("latency reader failed", reader.failure.get());
             }
             r.set("cpu", cpu.stop());
-            r.set("checkpoints", checkpointSummary(c, job));
+            ObjectNode buffered = r.putObject("buffered_records");
+            buffered.put("max", bufferedMax);
+            buffered.put("mean", bufferedSamples == 0 ? 0 : Math.round(bufferedSum / bufferedSamples));
+            buffered.put("samples", bufferedSamples);
+            ObjectNode checkpoints = checkpointSummary(c, job);
+            checkpoints.set("account_stage_sync_ms", syncDurations(c, job, ACCOUNT_STAGE));
+            r.set("checkpoints", checkpoints);
             c.cancel(job);
 
             List<LatencyProbe.Seen> seen;
@@ -1153,6 +1271,11 @@ public final class Benchmark {
                     + " (target %d ms); sent %,d at %,d/s, job backlog at stop %,d", n, delivery, oooMs, window.size(),
                     ev.path("p50_ms").asLong(), p99, target, sent, r.path("achieved_rate_events_per_s").asLong(),
                     sent - readAtStop);
+            log("latency #%d: account stage heap queue %,d records at most (mean %,d); checkpoint sync part of the"
+                    + " account stage %d ms at most over %d checkpoints", n, bufferedMax,
+                    r.path("buffered_records").path("mean").asLong(),
+                    checkpoints.path("account_stage_sync_ms").path("max_ms").asLong(),
+                    checkpoints.path("account_stage_sync_ms").path("checkpoints").asLong());
         }
         return r;
     }
@@ -1408,11 +1531,42 @@ public final class Benchmark {
     static void printSummary(ObjectNode results) {
         System.out.println();
         System.out.println("== pqlscore benchmark results ==");
-        JsonNode t = results.path("throughput");
+        printThroughput("throughput", results.path("throughput"));
+        printThroughput("long horizon", results.path("horizon"));
+        JsonNode l = results.path("latency");
+        if (!l.isMissingNode()) {
+            System.out.printf(Locale.ROOT, "latency (last run at %,.0f events/s: %s):%n",
+                    l.path("rate_events_per_s").asDouble(), l.path("rate_source").asText());
+            for (JsonNode r : l.path("runs")) {
+                System.out.printf(Locale.ROOT, "  %-13s out-of-orderness %6d ms, %,.0f events/s: p50 %6d ms, p99 %6d ms "
+                        + "over %,d event-caused transitions (p99 target %d ms: %s)%n", r.path("delivery").asText(),
+                        r.path("max_out_of_orderness_ms").asLong(), r.path("rate_events_per_s").asDouble(),
+                        r.path("event_caused").path("p50_ms").asLong(), r.path("event_caused").path("p99_ms").asLong(),
+                        r.path("event_caused").path("count").asLong(), r.path("p99_target_ms").asLong(),
+                        met(r.path("p99_target_met")));
+                if (r.has("buffered_records")) {
+                    System.out.printf(Locale.ROOT, "                heap queue of the account stage: max %,d records (mean %,d);"
+                            + " checkpoint sync part of the account stage: max %d ms%n",
+                            r.path("buffered_records").path("max").asLong(), r.path("buffered_records").path("mean").asLong(),
+                            r.path("checkpoints").path("account_stage_sync_ms").path("max_ms").asLong());
+                }
+            }
+        }
+        JsonNode r = results.path("replay");
+        if (!r.isMissingNode()) {
+            System.out.printf(Locale.ROOT, "replay (%,d accounts, %,d records%s): %,d events/s (%.1f s)%n",
+                    r.path("accounts").asLong(), r.path("records").asLong(),
+                    r.path("completed").asBoolean(true) ? "" : ", cut short after " + r.path("records_read").asLong()
+                            + " read", r.path("events_per_s").asLong(), r.path("seconds").asDouble());
+        }
+    }
+
+    private static void printThroughput(String phase, JsonNode t) {
         if (!t.isMissingNode()) {
-            System.out.printf(Locale.ROOT, "throughput (%,d accounts, %,d events): full job %,d events/s, baseline %,d "
+            System.out.printf(Locale.ROOT, "%s (%,d accounts, %,d events, %s .. %s): full job %,d events/s, baseline %,d "
                     + "events/s, ratio %.4f (target >= 0.5: %s; target >= 100,000 events/s: %s)%n",
-                    t.path("scale").path("accounts").asLong(), t.path("scale").path("events").asLong(),
+                    phase, t.path("scale").path("accounts").asLong(), t.path("scale").path("events").asLong(),
+                    t.path("scale").path("event_time_from").asText(), t.path("scale").path("event_time_to").asText(),
                     t.path("full").path("events_per_s").asLong(), t.path("baseline_events_per_s").asLong(),
                     t.path("ratio_full_to_baseline").asDouble(), met(t.path("ratio_target_met")),
                     met(t.path("throughput_target_met")));
@@ -1444,26 +1598,6 @@ public final class Benchmark {
                         t.path("full").path("checkpoints_after_run").path("incremental").path("end_to_end_duration_ms")
                                 .asLong());
             }
-        }
-        JsonNode l = results.path("latency");
-        if (!l.isMissingNode()) {
-            System.out.printf(Locale.ROOT, "latency (last run at %,.0f events/s: %s):%n",
-                    l.path("rate_events_per_s").asDouble(), l.path("rate_source").asText());
-            for (JsonNode r : l.path("runs")) {
-                System.out.printf(Locale.ROOT, "  %-13s out-of-orderness %6d ms, %,.0f events/s: p50 %6d ms, p99 %6d ms "
-                        + "over %,d event-caused transitions (p99 target %d ms: %s)%n", r.path("delivery").asText(),
-                        r.path("max_out_of_orderness_ms").asLong(), r.path("rate_events_per_s").asDouble(),
-                        r.path("event_caused").path("p50_ms").asLong(), r.path("event_caused").path("p99_ms").asLong(),
-                        r.path("event_caused").path("count").asLong(), r.path("p99_target_ms").asLong(),
-                        met(r.path("p99_target_met")));
-            }
-        }
-        JsonNode r = results.path("replay");
-        if (!r.isMissingNode()) {
-            System.out.printf(Locale.ROOT, "replay (%,d accounts, %,d records%s): %,d events/s (%.1f s)%n",
-                    r.path("accounts").asLong(), r.path("records").asLong(),
-                    r.path("completed").asBoolean(true) ? "" : ", cut short after " + r.path("records_read").asLong()
-                            + " read", r.path("events_per_s").asLong(), r.path("seconds").asDouble());
         }
     }
 

@@ -106,7 +106,7 @@ class IdentityOperatorHarnessTest {
         KeyedStateBackend<Object> backend = harness.getOperator().getKeyedStateBackend();
         backend.setCurrentKey(user);
         ValueState<UserIdentity> state = backend.getPartitionedState(VoidNamespace.INSTANCE,
-                VoidNamespaceSerializer.INSTANCE, new ValueStateDescriptor<>("identity", TypeInformation.of(UserIdentity.class)));
+                VoidNamespaceSerializer.INSTANCE, new ValueStateDescriptor<>("identity", UserIdentitySerializer.INSTANCE));
         return state.value();
     }
 

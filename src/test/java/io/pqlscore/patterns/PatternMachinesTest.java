@@ -132,6 +132,21 @@ class PatternMachinesTest {
     }
 
     @Test
+    void aMigratedRecordTakesTheOutcomeItsEarlierPatternOperatorHad() throws Exception {
+        step("Signup", "u1", T0);
+        UsageEvent connect = event("track", "Connect", "u1", T0 + HOUR, null);
+        connect.patternsRan = 1L << onboarding; // ran there without a match: not run again here
+        assertThat(run(connect, true)[onboarding]).isFalse();
+        assertThat(step("Dashboard", "u1", T0 + 2 * HOUR)).as("the carried-over Connect did not advance the NFA here")
+                .isFalse();
+        UsageEvent matched = event("track", "Dashboard", "u2", T0 + 3 * HOUR, null);
+        matched.patternsRan = 1L << onboarding;
+        matched.userFired = 1L << onboarding;
+        assertThat(run(matched, true)[onboarding]).as("the match it had there").isTrue();
+        assertThat(run(matched, false)[onboarding]).as("not the account's (user scope)").isFalse();
+    }
+
+    @Test
     void perUserPatternsNeverMixTheUsersOfAnAccount() throws Exception {
         step("Signup", "u1", T0);
         step("Connect", "u2", T0 + HOUR);

@@ -86,11 +86,14 @@ class EntityCodecTest {
             if (a.account != null) {
                 accounts++;
                 assertThat(describe(back.account.entity)).isEqualTo(describe(a.account.entity));
+                assertSamePatterns(back.account.entity, a.account.entity);
                 assertThat(back.account.recentUsers).containsExactly(a.account.recentUsers);
                 assertThat(back.account.recentUserTimes).containsExactly(a.account.recentUserTimes);
                 assertThat(back.account.enterprise).isEqualTo(a.account.enterprise);
-                assertThat(back.userWakes.entries()).isEqualTo(a.userWakes.entries());
-                assertThat(back.patternWakes.entries()).isEqualTo(a.patternWakes.entries());
+                // the users' agendas are kept as their earliest times (the users hold their own)
+                assertThat(back.earliestUserWake()).isEqualTo(a.earliestUserWake());
+                assertThat(back.earliestPatternWake()).isEqualTo(a.earliestPatternWake());
+                assertThat(back.nextWake()).isEqualTo(a.nextWake());
                 assertThat(back.accountPatternWake).isEqualTo(a.accountPatternWake);
                 withPatterns += a.account.entity.patterns == null ? 0 : 1;
             }
@@ -102,7 +105,9 @@ class EntityCodecTest {
                 users++;
                 byte[] ub = codec.encodeUser(u.getValue());
                 userBytes += ub.length;
-                assertThat(describe(codec.decodeUser(ub))).as(u.getKey()).isEqualTo(describe(u.getValue()));
+                EntityState backUser = codec.decodeUser(ub);
+                assertThat(describe(backUser)).as(u.getKey()).isEqualTo(describe(u.getValue()));
+                assertSamePatterns(backUser, u.getValue());
                 withPatterns += u.getValue().patterns == null ? 0 : 1;
             }
         }
@@ -111,6 +116,24 @@ class EntityCodecTest {
         assertThat(withPatterns).as("entities with open CEP partial matches").isPositive();
         System.out.printf("codec: %d accounts, %.0f bytes each (kept ids included); %d users, %.0f bytes each%n", accounts,
                 (double) accountBytes / accounts, users, (double) userBytes / users);
+    }
+
+    /** The shared buffer's contents too, lock counts included (their string forms leave those out). */
+    private static void assertSamePatterns(EntityState back, EntityState e) {
+        if (e.patterns == null) {
+            assertThat(back.patterns).isNull();
+            return;
+        }
+        assertThat(back.patterns.keySet()).isEqualTo(e.patterns.keySet());
+        for (Map.Entry<String, PatternState> p : e.patterns.entrySet()) {
+            PatternState b = back.patterns.get(p.getKey());
+            PatternState o = p.getValue();
+            assertThat(b.definition).isEqualTo(o.definition);
+            assertThat(b.nfa).isEqualTo(o.nfa);
+            assertThat(b.counts).isEqualTo(o.counts);
+            assertThat(b.events).isEqualTo(o.events);
+            assertThat(b.entries).isEqualTo(o.entries);
+        }
     }
 
     private static java.util.List<String> keptOf(AccountEntry a) {
