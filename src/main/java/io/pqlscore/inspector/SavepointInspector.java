@@ -14,7 +14,6 @@ import io.pqlscore.scoring.ScoreEngine;
 import io.pqlscore.scoring.SignalLayouts;
 import io.pqlscore.sinks.OutputJson;
 import java.io.BufferedWriter;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
