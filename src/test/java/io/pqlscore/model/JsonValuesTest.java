@@ -1,9 +1,8 @@
-package io.pqlscore.events;
+package io.pqlscore.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pqlscore.model.JsonValues;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;
