@@ -314,10 +314,11 @@ public final class EventParser implements Serializable {
             case DAY:
                 return Timestamps.utcDate(e.timestamp);
             case USER:
-                return e.userId;
+                // counted, never shown: the state keeps fingerprints (KeyPrint), not the ids
+                return e.userId == null ? null : KeyPrint.of(e.userId);
             default:
                 Object v = JsonValues.canonical(s.distinctPath().find(root));
-                return v == null ? null : bounded(JsonValues.key(v));
+                return v == null ? null : KeyPrint.of(JsonValues.key(v));
         }
     }
 

@@ -24,7 +24,7 @@ public class RecordRouter extends ProcessFunction<ParsedRecord, UsageEvent> {
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
     /** Records for identity resolution (SPEC 8, {@link IdentityInput#needed}); the main output has the others. */
-    public static final OutputTag<IdentityInput> TO_RESOLVE = new OutputTag<>("to-resolve") {};
+    public static final OutputTag<IdentityInput> TO_RESOLVE = new OutputTag<>("to-resolve", SerializerTypeInfo.IDENTITY_INPUT);
 
     private transient Map<RejectReason, Counter> rejected;
     private transient Counter accepted;

@@ -4,6 +4,7 @@ import io.pqlscore.events.DeadLetter;
 import io.pqlscore.events.IdentityInput;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.RecordRouter;
+import io.pqlscore.events.SerializerTypeInfo;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.identity.IdentityOperator;
 import io.pqlscore.identity.IdentityResolver;
@@ -75,6 +76,7 @@ public final class ScoringTopology {
         ScoringModel model = engine.model();
         SingleOutputStreamOperator<UsageEvent> events = records
                 .process(new RecordRouter())
+                .returns(SerializerTypeInfo.USAGE_EVENT)
                 .uid(UID_ROUTER)
                 .name(Metrics.ROUTER_OPERATOR);
         DataStream<DeadLetter> rejected = events.getSideOutput(RecordRouter.DEAD_LETTERS);
@@ -82,7 +84,7 @@ public final class ScoringTopology {
         // SPEC 8: only records without an account id and identify/group calls naming a user
         SingleOutputStreamOperator<UsageEvent> resolved = events.getSideOutput(RecordRouter.TO_RESOLVE)
                 .keyBy(IdentityInput::userId, Types.STRING)
-                .transform(Metrics.IDENTITY_OPERATOR, TypeInformation.of(UsageEvent.class),
+                .transform(Metrics.IDENTITY_OPERATOR, SerializerTypeInfo.USAGE_EVENT,
                         new IdentityOperator(new IdentityResolver(model.time().retentionMs()), tuning.bufferHeapRecords()))
                 .uid(UID_IDENTITY);
         rejected = rejected.union(resolved.getSideOutput(IdentityOperator.DEAD_LETTERS));

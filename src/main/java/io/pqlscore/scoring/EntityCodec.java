@@ -38,6 +38,8 @@ public final class EntityCodec {
     private static final int KEYS = 8;
     private static final int KEYS_AS_DAYS = 16;
     private static final int TIMES = 32;
+    /** Every key is four chars (a KeyPrint, as distinct signals keep users and property values): 8 bytes each. */
+    private static final int KEYS_AS_PRINTS = 64;
 
     private final SignalLayouts layouts;
     private final boolean[] dayKeyed;
@@ -64,9 +66,14 @@ public final class EntityCodec {
             AccountState s = a.account;
             writeLayoutAndEntity(s.entity);
             long base = s.entity.lastRecordAt;
-            writeVarInt(s.recentUsers.length);
+            boolean prints = allPrints(s.recentUsers);
+            writeVarInt(s.recentUsers.length << 1 | (prints ? 1 : 0));
             for (int i = 0; i < s.recentUsers.length; i++) {
-                writeString(s.recentUsers[i]);
+                if (prints) {
+                    writePrint(s.recentUsers[i]);
+                } else {
+                    writeString(s.recentUsers[i]);
+                }
                 writeTime(s.recentUserTimes[i], base);
             }
             out.writeBoolean(s.enterprise);
@@ -96,11 +103,13 @@ public final class EntityCodec {
             AccountState s = new AccountState();
             s.entity = readLayoutAndEntity();
             long base = s.entity.lastRecordAt;
-            int n = readVarInt();
+            int counted = readVarInt();
+            int n = counted >>> 1;
+            boolean prints = (counted & 1) != 0;
             s.recentUsers = new String[n];
             s.recentUserTimes = new long[n];
             for (int i = 0; i < n; i++) {
-                s.recentUsers[i] = readString();
+                s.recentUsers[i] = prints ? readPrint() : readString();
                 s.recentUserTimes[i] = readTime(base);
             }
             s.enterprise = in.readBoolean();
@@ -179,7 +188,8 @@ public final class EntityCodec {
             boolean days = current && i < dayKeyed.length && dayKeyed[i] && allDays(s.keys);
             int flags = (s.fired ? FIRED : 0) | (s.value != 0 || s.valueAt != 0 ? VALUE : 0)
                     | (s.lastSeen != Long.MIN_VALUE ? LAST_SEEN : 0) | (s.keys.length > 0 ? KEYS : 0)
-                    | (days ? KEYS_AS_DAYS : 0) | (s.times.length > 0 ? TIMES : 0);
+                    | (days ? KEYS_AS_DAYS : 0) | (!days && allPrints(s.keys) ? KEYS_AS_PRINTS : 0)
+                    | (s.times.length > 0 ? TIMES : 0);
             out.writeByte(flags);
             if ((flags & VALUE) != 0) {
                 out.writeDouble(s.value);
@@ -193,6 +203,8 @@ public final class EntityCodec {
                 for (String k : s.keys) {
                     if (days) {
                         writeVarLong(zigzag(LocalDate.parse(k).toEpochDay()));
+                    } else if ((flags & KEYS_AS_PRINTS) != 0) {
+                        writePrint(k);
                     } else {
                         writeString(k);
                     }
@@ -261,8 +273,10 @@ public final class EntityCodec {
                 int n = readVarInt();
                 s.keys = new String[n];
                 boolean days = (flags & KEYS_AS_DAYS) != 0;
+                boolean prints = (flags & KEYS_AS_PRINTS) != 0;
                 for (int j = 0; j < n; j++) {
-                    s.keys[j] = days ? LocalDate.ofEpochDay(unzigzag(readVarLong())).toString() : readString();
+                    s.keys[j] = days ? LocalDate.ofEpochDay(unzigzag(readVarLong())).toString()
+                            : prints ? readPrint() : readString();
                 }
             }
             if ((flags & TIMES) != 0) {
@@ -293,6 +307,30 @@ public final class EntityCodec {
     private static boolean untouched(SignalState s) {
         return s == null || (!s.fired && s.value == 0 && s.valueAt == 0 && s.lastSeen == Long.MIN_VALUE && s.keys.length == 0
                 && s.times.length == 0);
+    }
+
+    /** Four-char keys (any chars: written as their UTF-16 units, so any such key reads back as it was). */
+    private static boolean allPrints(String[] keys) {
+        for (String k : keys) {
+            if (k.length() != 4) {
+                return false;
+            }
+        }
+        return keys.length > 0;
+    }
+
+    private void writePrint(String k) throws IOException {
+        for (int i = 0; i < 4; i++) {
+            out.writeChar(k.charAt(i));
+        }
+    }
+
+    private String readPrint() throws IOException {
+        char[] c = new char[4];
+        for (int i = 0; i < 4; i++) {
+            c[i] = in.readChar();
+        }
+        return new String(c);
     }
 
     private static boolean allDays(String[] keys) {

@@ -30,13 +30,7 @@ public final class KeptMessageIds {
 
     /** A 64-bit fingerprint of a {@code messageId} (FNV-1a over its chars, then a SplitMix64 finish). */
     public static long fingerprint(String messageId) {
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0; i < messageId.length(); i++) {
-            h ^= messageId.charAt(i);
-            h *= 0x100000001b3L;
-        }
-        h ^= messageId.length();
-        return mix(h);
+        return io.pqlscore.events.KeyPrint.fingerprint(messageId);
     }
 
     private static long mix(long h) {

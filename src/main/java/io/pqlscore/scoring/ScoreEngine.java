@@ -662,7 +662,8 @@ public final class ScoreEngine implements Serializable {
         SignalState tmp = new SignalState();
         tmp.keys = account.recentUsers;
         tmp.times = account.recentUserTimes;
-        observe(tmp, userId, t, ACTIVE_USERS_WINDOW_MS, keep);
+        // counted, never shown: kept as fingerprints (as the distinct signals keep users)
+        observe(tmp, io.pqlscore.events.KeyPrint.of(userId), t, ACTIVE_USERS_WINDOW_MS, keep);
         account.recentUsers = tmp.keys;
         account.recentUserTimes = tmp.times;
     }

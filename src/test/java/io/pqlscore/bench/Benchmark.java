@@ -639,11 +639,14 @@ public final class Benchmark {
             EventParser parser = new EventParser(model, jo.maxRecordBytes, jo.maxDepth);
             DataStream<ParsedRecord> records = new KafkaEventSource(jo).open(env, parser,
                     ScoringTopology.watermarks(model, jo.idleTimeout));
+            // the job's own record type information: the same serializer on the keyBy's network edge
             SingleOutputStreamOperator<UsageEvent> routed = records.process(new RecordRouter())
+                    .returns(io.pqlscore.events.SerializerTypeInfo.USAGE_EVENT)
                     .uid("bench-baseline-router").name(BASELINE_ROUTER);
             // the records the job sends to identity resolution come along too (identify/group calls naming a user)
             DataStream<UsageEvent> toResolve = routed.getSideOutput(RecordRouter.TO_RESOLVE)
-                    .map(in -> in.event).returns(UsageEvent.class).uid("bench-baseline-to-resolve").name("baseline: to resolve");
+                    .map(in -> in.event).returns(io.pqlscore.events.SerializerTypeInfo.USAGE_EVENT)
+                    .uid("bench-baseline-to-resolve").name("baseline: to resolve");
             after.accept(routed.union(toResolve).keyBy(BY_ACCOUNT_OR_USER, Types.STRING));
             JobID job = c.submit(env, "pqlscore bench: " + label);
             long started = System.nanoTime();
@@ -776,9 +779,11 @@ public final class Benchmark {
                 EventParser parser = new EventParser(model, jo.maxRecordBytes, jo.maxDepth);
                 SingleOutputStreamOperator<UsageEvent> routed = new KafkaEventSource(jo)
                         .open(env, parser, ScoringTopology.watermarks(model, jo.idleTimeout))
-                        .process(new RecordRouter()).uid("bench-ingest-parse-router").name("ingest parse: router");
+                        .process(new RecordRouter()).returns(io.pqlscore.events.SerializerTypeInfo.USAGE_EVENT)
+                        .uid("bench-ingest-parse-router").name("ingest parse: router");
                 // identify/group calls naming a user leave on the side output: counted like the others
-                routed.union(routed.getSideOutput(RecordRouter.TO_RESOLVE).map(in -> in.event).returns(UsageEvent.class)
+                routed.union(routed.getSideOutput(RecordRouter.TO_RESOLVE).map(in -> in.event)
+                                .returns(io.pqlscore.events.SerializerTypeInfo.USAGE_EVENT)
                                 .uid("bench-ingest-parse-to-resolve").name("ingest parse: to resolve"))
                         .sinkTo(new DiscardingSink<>()).uid("bench-ingest-parse-discard").name(sinkName);
             }

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""CPU of the full job per part, from a JFR recording's CPU samples (jdk.ExecutionSample), for
+docs/BENCHMARKS.md ("Where the time goes").
+
+    scripts/jfr-parts.py RECORDING.jfr [--job SUBSTRING] [--from HH:MM:SS --to HH:MM:SS]
+
+Each sample goes to the first part (in the order below) whose frames appear on its stack, read
+from the top (the leaf) down: so a RocksDB read inside the engine counts as state, the engine's
+own arithmetic as engine. Parts:
+  parse    Kafka record -> ParsedRecord (EventParser, Jackson) and the router
+  nfa      the patterns' Flink CEP NFAs (PatternMachines)
+  state    keyed state: the account stage's cache misses and write-back, the codec, RocksDB
+  engine   ScoreEngine: applying records, evaluations, ticks and retention
+  pass     dedupe and the rest of the account pass (AccountPass, KeptMessageIds)
+  buffer   the event-time buffer and wake-ups (OrderedKeyedOperator, EventTimeQueue, TimeHeap, WakeQueue)
+  identity identity resolution (SPEC 8)
+  sinks    outputs: transitions to JSON and Kafka producers, dead letters
+  network  Flink's record serialization and network stack (serializers, buffers, mailbox)
+  kafka    the Kafka source's fetching and the broker (in-process)
+  other    everything else (GC and compiler threads are not sampled by JFR)
+--job keeps samples of threads whose name contains SUBSTRING; --from/--to keep samples whose
+start time (HH:MM:SS, as JFR prints it) lies in that range: one phase of a benchmark run.
+Needs the JDK's `jfr` tool on the PATH.
+"""
+import argparse
+import collections
+import re
+import subprocess
+import sys
+
+FRAME = re.compile(r'^\s+([\w$.<>/]+)\(.*\)\s+line:')
+PARTS = [
+    ("nfa", ("io.pqlscore.patterns.",)),
+    ("state", ("io.pqlscore.scoring.EntityCodec", "io.pqlscore.scoring.AccountOperator.entry",
+               "io.pqlscore.scoring.AccountOperator.write", "io.pqlscore.scoring.AccountOperator.snapshotState",
+               "io.pqlscore.scoring.AccountOperator$1", "org.rocksdb.", "org.apache.flink.state.rocksdb.",
+               "org.apache.flink.runtime.state.")),
+    ("engine", ("io.pqlscore.scoring.ScoreEngine",)),
+    ("pass", ("io.pqlscore.scoring.",)),
+    ("buffer", ("io.pqlscore.buffer.",)),
+    ("identity", ("io.pqlscore.identity.",)),
+    ("parse", ("io.pqlscore.events.EventParser", "io.pqlscore.events.RecordRouter", "io.pqlscore.kafka.KafkaEventSource",
+               "com.fasterxml.jackson.")),
+    ("sinks", ("io.pqlscore.sinks.", "io.pqlscore.kafka.KafkaSinks", "org.apache.flink.connector.kafka.sink.",
+               "org.apache.kafka.clients.producer.")),
+    ("kafka", ("org.apache.kafka.", "kafka.", "org.apache.flink.connector.kafka.source.",
+               "org.apache.flink.connector.base.source.")),
+    ("network", ("org.apache.flink.runtime.io.", "org.apache.flink.streaming.runtime.", "org.apache.flink.api.",
+                 "org.apache.flink.core.memory.", "org.apache.flink.runtime.")),
+]
+
+
+def samples(path):
+    text = subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample", "--stack-depth", "64", path],
+                          check=True, capture_output=True, text=True).stdout
+    thread, frames, start, in_stack = None, [], None, False
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("jdk.ExecutionSample"):
+            if frames:
+                yield thread, start, frames
+            thread, frames, start, in_stack = None, [], None, False
+        elif s.startswith("startTime"):
+            m = re.search(r'(\d\d:\d\d:\d\d)', s)
+            start = m.group(1) if m else None
+        elif s.startswith("sampledThread"):
+            m = re.search(r'"(.*)"', s)
+            thread = m.group(1) if m else s
+        elif s.startswith("stackTrace"):
+            in_stack = True
+        elif in_stack:
+            m = FRAME.match(line)
+            if m:
+                frames.append(m.group(1))
+    if frames:
+        yield thread, start, frames
+
+
+def part(frames):
+    for f in frames:
+        for name, prefixes in PARTS:
+            if f.startswith(prefixes):
+                return name
+    return "other"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("recording")
+    ap.add_argument("--job", default=None)
+    ap.add_argument("--from", dest="start", default=None)
+    ap.add_argument("--to", dest="end", default=None)
+    a = ap.parse_args()
+    counts = collections.Counter()
+    n = 0
+    for thread, start, frames in samples(a.recording):
+        if a.job and (thread is None or a.job not in thread):
+            continue
+        if a.start and (start is None or start < a.start):
+            continue
+        if a.end and (start is None or start > a.end):
+            continue
+        n += 1
+        counts[part(frames)] += 1
+    if n == 0:
+        sys.exit("no samples")
+    print(f"{n} samples")
+    for name, c in counts.most_common():
+        print(f"  {100.0 * c / n:5.1f}%  {name}")
+
+
+if __name__ == "__main__":
+    main()
