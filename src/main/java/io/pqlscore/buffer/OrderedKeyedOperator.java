@@ -42,7 +42,8 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
  *
  * <p>Subclasses handle a record ({@link #onRecord}), a wake-up ({@link #onWake}), a late record
  * ({@link #onLate}) and the end of a watermark step ({@link #afterRelease}); the key is set on the
- * keyed state backend before each of the first two.
+ * keyed state backend before each of the first two, unless the subclass sets it itself when it
+ * touches state ({@link #setsKeysItself}).
  */
 public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperator<OUT>
         implements OneInputStreamOperator<T, OUT> {

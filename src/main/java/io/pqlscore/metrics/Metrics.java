@@ -41,8 +41,8 @@ public final class Metrics {
     /**
      * {@code RecordRouter}: records sent to the dead letters, by label {@link #REASON} (every
      * {@code RejectReason} registered at start); also the {@code AccountOperator}'s and the
-     * {@code IdentityResolution}'s guard, with reason {@link #LATE_AFTER_SHUFFLE}, and the
-     * {@code IdentityResolution}'s {@code missing_account} rejections.
+     * {@code IdentityOperator}'s guard, with reason {@link #LATE_AFTER_SHUFFLE}, and the
+     * {@code IdentityOperator}'s {@code missing_account} rejections.
      */
     public static final String REJECTED = "rejected";
     /** Late records wherever found: the router's {@code late} rejections and the keyed stages' guards. */
@@ -54,14 +54,14 @@ public final class Metrics {
     /** {@code AccountOperator}: transitions by labels {@link #KIND}, {@link #DIRECTION} and {@link #TIER} (the new tier). */
     public static final String TIER_TRANSITIONS = "tier_transitions";
     /**
-     * {@code IdentityResolution}: records applied in an account they did not name (activity given its
+     * {@code IdentityOperator}: records applied in an account they did not name (activity given its
      * user's current account, an {@code identify} copied to each account its user belongs to).
      */
     public static final String IDENTITY_RESOLVED = "identity_resolved";
-    /** {@code IdentityResolution}: new memberships ({@code group} calls naming a user not yet in that account). */
+    /** {@code IdentityOperator}: new memberships ({@code group} calls naming a user not yet in that account). */
     public static final String IDENTITY_MEMBERSHIPS = "identity_memberships";
     /**
-     * {@code IdentityResolution}: activity without an account id whose user has no account (also
+     * {@code IdentityOperator}: activity without an account id whose user has no account (also
      * counted in {@link #REJECTED} with reason {@code missing_account}).
      */
     public static final String IDENTITY_NO_ACCOUNT = "identity_no_account";

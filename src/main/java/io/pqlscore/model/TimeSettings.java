@@ -16,11 +16,10 @@ public record TimeSettings(long maxOutOfOrdernessMs, long evaluationIntervalMs, 
     }
 
     /**
-     * How long a usage pattern's key may go without a reading before its CEP operator forgets it
-     * ({@code ExpiringCepOperator}): the retention, so that a metric's CEP state does not outlive
-     * its entity. The scorer fires the rare crossing whose previous reading (below) is this old or
-     * older (an entity kept alive by other records while the metric was silent), so the signal
-     * still follows SPEC's rule with no time limit.
+     * How old a metric's previous reading (below) may be for the score engine to fire the crossing
+     * itself: the retention. The earlier topology's CEP operator forgot a usage key after that long
+     * without a reading; the engine's rule keeps the signal SPEC's (no time limit) whatever the
+     * pattern state holds, and where the pattern sees the crossing too the record fires once.
      */
     public long usageExpiryMs() {
         return retentionMs;

@@ -256,7 +256,8 @@ public final class PatternMachines implements AutoCloseable {
 
     /** A fingerprint of what a signal's pattern is: a state built for another one is dropped. */
     static int definition(Signal s) {
-        int h = s.id().hashCode() * 31 + s.kind().hashCode();
+        // names, not enum hash codes: those differ between JVMs, and this is stored with the state
+        int h = s.id().hashCode() * 31 + s.kind().name().hashCode();
         if (s.kind() == SignalKind.SEQUENCE) {
             h = h * 31 + Long.hashCode(s.withinMs());
             for (io.pqlscore.model.EventMatch step : s.steps()) {

@@ -71,10 +71,9 @@ public final class ScoringPipeline {
         c.set(PipelineOptions.GENERIC_TYPES, false);
         c.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
         // Object reuse on: without it every record handed to a chained operator is deep-copied
-        // first (the sequencer's output alone feeds seven chained operators), and those reflective
-        // POJO copies were a top cost (docs/measurements/engine-performance.md). It is safe here
-        // because no operator changes a record it received or emitted, every operator emits new
-        // objects, and records that an operator buffers in keyed state (sequencer, scorer, CEP)
+        // first, and those copies were a top cost (docs/measurements/engine-performance.md). It is
+        // safe here because no operator changes a record it received or emitted, every operator
+        // emits new objects, and the records the ordered operators (identity, account stage) keep
         // arrive over the network, whose deserializer always makes new objects, reuse or not.
         c.set(PipelineOptions.OBJECT_REUSE, true);
         env.configure(c);

@@ -3,13 +3,9 @@ package io.pqlscore.scoring;
 import io.pqlscore.patterns.PatternState;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * One account's state as the account operator holds it between state reads and writes: the

@@ -142,7 +142,7 @@ public final class AccountPass {
     /** After a restore without the operator's wake-ups: when the entry's pattern states next need pruning. */
     public void recomputePatternWake(AccountEntry entry) throws Exception {
         if (entry.account != null && entry.account.entity.patterns != null) {
-            entry.accountPatternWake = prune(entry.account.entity, Long.MIN_VALUE + 1);
+            entry.accountPatternWake = prune(engine.relayout(entry.account.entity), Long.MIN_VALUE + 1);
         }
     }
 

@@ -16,21 +16,24 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
  * The compact, versioned byte layout of the account operator's state: one value per account
- * ({@link AccountEntry}: its entity, active users, enterprise flag, the users' wake-up agenda,
- * the kept {@code messageId} fingerprints, its pattern states) and one per user (its entity and
- * pattern states). Written only when a value leaves the operator's cache or before a checkpoint.
+ * ({@link AccountEntry}: its entity, active users, enterprise flag, the earliest of its users'
+ * wake-ups and pattern pruning times, the kept {@code messageId} fingerprints, its pattern states)
+ * and one per user (its entity and pattern states). Written only when a value leaves the operator's cache or before a checkpoint.
  *
  * <ul>
  *   <li>Signals are named by the model's layout number ({@link SignalLayouts}), not their ids;
  *       a signal still at its initial state is not written at all.</li>
  *   <li>Times are varints relative to the entity's last record; the min and max sentinels take
- *       one byte. Distinct-day keys (UTC dates) are written as day numbers.</li>
- *   <li>CEP's NFA states and shared-buffer entries use CEP's own serializers.</li>
+ *       one byte. Distinct-day keys (UTC dates) are written as day numbers, fingerprints
+ *       ({@code KeyPrint}) as their 8 bytes.</li>
+ *   <li>CEP's NFA states and shared buffers are written by {@link PatternStateCodec}.</li>
  * </ul>
- * A leading format byte ({@value #FORMAT}) lets a later layout read this one.
+ * A leading format byte ({@value #FORMAT}) lets a later layout read this one; a value of another
+ * format fails loudly instead of being misread. Format 1 was a development layout that never
+ * shipped (users' agendas in full, CEP's own serializers for patterns).
  */
 public final class EntityCodec {
-    public static final int FORMAT = 1;
+    public static final int FORMAT = 2;
 
     private static final int FIRED = 1;
     private static final int VALUE = 2;
@@ -40,15 +43,27 @@ public final class EntityCodec {
     private static final int TIMES = 32;
     /** Every key is four chars (a KeyPrint, as distinct signals keep users and property values): 8 bytes each. */
     private static final int KEYS_AS_PRINTS = 64;
+    /** The last time seen is the value's time (a points signal's last hit): not written. */
+    private static final int LAST_SEEN_AT_VALUE = 128;
+    /** The last time seen is the latest of the kept times (a distinct signal's last value): not written. */
+    private static final int LAST_SEEN_AT_LATEST = 256;
+
+    /** Entity times that follow from others (bits of the byte after the tier): not written. */
+    private static final int ACTIVE_AT_LAST_RECORD = 1;
+    private static final int EVALUATED_AT_LAST_RECORD = 2;
+    private static final int WAKE_AT_TICK = 4;
+    private static final int WAKE_AT_RETENTION = 8;
 
     private final SignalLayouts layouts;
     private final boolean[] dayKeyed;
+    private final long retention;
     private final PatternStateCodec patternCodec = new PatternStateCodec();
     private final DataOutputSerializer out = new DataOutputSerializer(512);
     private final DataInputDeserializer in = new DataInputDeserializer();
 
     public EntityCodec(ScoringModel model, SignalLayouts layouts) {
         this.layouts = layouts;
+        this.retention = model.time().retentionMs();
         this.dayKeyed = new boolean[model.signals().size()];
         for (Signal s : model.signals()) {
             dayKeyed[s.index()] = s.kind() == SignalKind.DISTINCT && s.distinctBy() == Signal.DistinctBy.DAY;
@@ -160,10 +175,21 @@ public final class EntityCodec {
         long base = e.lastRecordAt;
         writeVarLong(zigzag(base));
         out.writeByte(e.tier);
-        writeTime(e.lastActivityAt, base);
-        writeTime(e.lastEvalAt, base);
+        int times = (e.lastActivityAt == base ? ACTIVE_AT_LAST_RECORD : 0)
+                | (e.lastEvalAt == base ? EVALUATED_AT_LAST_RECORD : 0)
+                | (e.scheduledAt == e.tickAt ? WAKE_AT_TICK
+                        : e.scheduledAt == base + retention ? WAKE_AT_RETENTION : 0);
+        out.writeByte(times);
+        if ((times & ACTIVE_AT_LAST_RECORD) == 0) {
+            writeTime(e.lastActivityAt, base);
+        }
+        if ((times & EVALUATED_AT_LAST_RECORD) == 0) {
+            writeTime(e.lastEvalAt, base);
+        }
         writeTime(e.tickAt, base);
-        writeTime(e.scheduledAt, base);
+        if ((times & (WAKE_AT_TICK | WAKE_AT_RETENTION)) == 0) {
+            writeTime(e.scheduledAt, base);
+        }
         writeVarInt(e.traitKeys.length);
         for (int i = 0; i < e.traitKeys.length; i++) {
             writeString(e.traitKeys[i]);
@@ -190,12 +216,17 @@ public final class EntityCodec {
                     | (s.lastSeen != Long.MIN_VALUE ? LAST_SEEN : 0) | (s.keys.length > 0 ? KEYS : 0)
                     | (days ? KEYS_AS_DAYS : 0) | (!days && allPrints(s.keys) ? KEYS_AS_PRINTS : 0)
                     | (s.times.length > 0 ? TIMES : 0);
-            out.writeByte(flags);
+            if ((flags & LAST_SEEN) != 0 && (flags & VALUE) != 0 && s.lastSeen == s.valueAt) {
+                flags |= LAST_SEEN_AT_VALUE;
+            } else if ((flags & LAST_SEEN) != 0 && s.times.length > 0 && s.lastSeen == latest(s.times)) {
+                flags |= LAST_SEEN_AT_LATEST;
+            }
+            writeVarInt(flags);
             if ((flags & VALUE) != 0) {
                 out.writeDouble(s.value);
                 writeTime(s.valueAt, base);
             }
-            if ((flags & LAST_SEEN) != 0) {
+            if ((flags & LAST_SEEN) != 0 && (flags & (LAST_SEEN_AT_VALUE | LAST_SEEN_AT_LATEST)) == 0) {
                 writeTime(s.lastSeen, base);
             }
             if ((flags & KEYS) != 0) {
@@ -243,10 +274,12 @@ public final class EntityCodec {
         long base = unzigzag(readVarLong());
         e.lastRecordAt = base;
         e.tier = in.readUnsignedByte();
-        e.lastActivityAt = readTime(base);
-        e.lastEvalAt = readTime(base);
+        int times = in.readUnsignedByte();
+        e.lastActivityAt = (times & ACTIVE_AT_LAST_RECORD) != 0 ? base : readTime(base);
+        e.lastEvalAt = (times & EVALUATED_AT_LAST_RECORD) != 0 ? base : readTime(base);
         e.tickAt = readTime(base);
-        e.scheduledAt = readTime(base);
+        e.scheduledAt = (times & WAKE_AT_TICK) != 0 ? e.tickAt
+                : (times & WAKE_AT_RETENTION) != 0 ? base + retention : readTime(base);
         int t = readVarInt();
         e.traitKeys = new String[t];
         e.traitValues = new String[t];
@@ -260,13 +293,13 @@ public final class EntityCodec {
         for (int k = 0; k < touched; k++) {
             i += readVarInt() + 1;
             SignalState s = new SignalState();
-            int flags = in.readUnsignedByte();
+            int flags = readVarInt();
             s.fired = (flags & FIRED) != 0;
             if ((flags & VALUE) != 0) {
                 s.value = in.readDouble();
                 s.valueAt = readTime(base);
             }
-            if ((flags & LAST_SEEN) != 0) {
+            if ((flags & LAST_SEEN) != 0 && (flags & (LAST_SEEN_AT_VALUE | LAST_SEEN_AT_LATEST)) == 0) {
                 s.lastSeen = readTime(base);
             }
             if ((flags & KEYS) != 0) {
@@ -285,6 +318,11 @@ public final class EntityCodec {
                 for (int j = 0; j < n; j++) {
                     s.times[j] = readTime(base);
                 }
+            }
+            if ((flags & LAST_SEEN_AT_VALUE) != 0) {
+                s.lastSeen = s.valueAt;
+            } else if ((flags & LAST_SEEN_AT_LATEST) != 0) {
+                s.lastSeen = latest(s.times);
             }
             e.signals[i] = s;
         }
@@ -307,6 +345,14 @@ public final class EntityCodec {
     private static boolean untouched(SignalState s) {
         return s == null || (!s.fired && s.value == 0 && s.valueAt == 0 && s.lastSeen == Long.MIN_VALUE && s.keys.length == 0
                 && s.times.length == 0);
+    }
+
+    private static long latest(long[] times) {
+        long max = Long.MIN_VALUE;
+        for (long t : times) {
+            max = Math.max(max, t);
+        }
+        return max;
     }
 
     /** Four-char keys (any chars: written as their UTF-16 units, so any such key reads back as it was). */

@@ -549,18 +549,19 @@ public final class ScoreEngine implements Serializable {
                     firing[i] = true;
                 }
             }
-            // sequence steps are matched by the pattern operators (CEP)
+            // sequence steps are matched by the patterns' NFAs (PatternMachines), before this
         }
     }
 
     /**
-     * Records a usage reading of {@code metric} in the signal's state and says whether the scorer
-     * fires for it; the other crossings are CEP's ({@code UsageApproachPattern}). The scorer fires
-     * for a reading at or above {@code at} that is the first reading of the metric for this entity
-     * (only the scorer knows when an entity starts: it is forgotten at retention), or whose previous
-     * reading was below {@code at} and {@code expiry} or more before it (the pattern operator has
-     * forgotten that key by then; see {@code TimeSettings.usageExpiryMs}). Together with CEP's
-     * crossings that is SPEC's rule: the previous reading below, however long ago.
+     * Records a usage reading of {@code metric} in the signal's state and says whether the engine
+     * fires for it; the other crossings are CEP's ({@code UsageApproachPattern}, run by {@code
+     * PatternMachines}). The engine fires for a reading at or above {@code at} that is the first
+     * reading of the metric for this entity (the engine knows when an entity starts: it is
+     * forgotten at retention), or whose previous reading was below {@code at} and {@code expiry} or
+     * more before it (see {@code TimeSettings.usageExpiryMs}). Together with CEP's crossings that
+     * is SPEC's rule: the previous reading below, however long ago; where both see a crossing the
+     * record fires the signal once.
      *
      * <p>State: {@code keys} holds the metrics seen; {@code times} two longs per metric, the time
      * of its latest reading and 1 if that reading was below {@code at}, else 0. State from before
@@ -741,9 +742,36 @@ public final class ScoreEngine implements Serializable {
             int j = old.indexOf(signalIds[i]);
             next[i] = j >= 0 ? e.signals[j] : new SignalState();
         }
+        if (e.patterns != null) {
+            e.patterns = relayoutPatterns(e.patterns, old);
+        }
         e.signalIds = signalIds;
         e.signals = next;
         return e;
+    }
+
+    /**
+     * Pattern states are keyed by their signal's position ({@code PatternMachines.key}): under a
+     * model whose signal list moved, each goes to its signal's new position, found by id; those of
+     * signals gone are dropped. (A signal whose pattern changed under the same id is dropped later,
+     * by its {@code definition}.)
+     */
+    private java.util.Map<String, io.pqlscore.patterns.PatternState> relayoutPatterns(
+            java.util.Map<String, io.pqlscore.patterns.PatternState> patterns, List<String> oldIds) {
+        java.util.Map<String, io.pqlscore.patterns.PatternState> moved = new java.util.LinkedHashMap<>();
+        List<String> now = Arrays.asList(signalIds);
+        for (java.util.Map.Entry<String, io.pqlscore.patterns.PatternState> p : patterns.entrySet()) {
+            String key = p.getKey();
+            int colon = key.indexOf(':');
+            int was = io.pqlscore.patterns.PatternMachines.signalOf(key);
+            int is = was < oldIds.size() ? now.indexOf(oldIds.get(was)) : -1;
+            if (is >= 0) {
+                p.getValue().signal = is;
+                moved.put(io.pqlscore.patterns.PatternMachines.key(is, colon < 0 ? null : key.substring(colon + 1)),
+                        p.getValue());
+            }
+        }
+        return moved.isEmpty() ? null : moved;
     }
 
     // ---------------------------------------------------------------- outputs

@@ -131,6 +131,18 @@ class PatternMachinesTest {
         assertThat(step("Dashboard", "u1", T0 + 4 * HOUR)).isTrue();
     }
 
+    /**
+     * A pattern state carries its signal's definition fingerprint and is dropped when it differs: it
+     * must be the same in every JVM (a failover or a resume on a cluster reads it in another one),
+     * so it is pinned here. (It once hashed an enum, whose hash code differs between JVMs.)
+     */
+    @Test
+    void theDefinitionFingerprintIsTheSameInEveryJvm() {
+        assertThat(PatternMachines.definition(model.signals().get(onboarding))).isEqualTo(1527949863);
+        assertThat(PatternMachines.definition(model.signals().get(shareThenInvite))).isEqualTo(911283628);
+        assertThat(PatternMachines.definition(model.signals().get(quota))).isEqualTo(1673898778);
+    }
+
     @Test
     void aMigratedRecordTakesTheOutcomeItsEarlierPatternOperatorHad() throws Exception {
         step("Signup", "u1", T0);
