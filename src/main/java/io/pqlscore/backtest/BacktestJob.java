@@ -1,13 +1,13 @@
 package io.pqlscore.backtest;
 
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.EventParser;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.JobOptions;
+import io.pqlscore.pipeline.EventSource;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringStreams;
 import io.pqlscore.scoring.CurrentScore;
-import io.pqlscore.sources.EventSource;
 import io.pqlscore.sources.FileEventSource;
 import java.io.IOException;
 import java.io.PrintStream;

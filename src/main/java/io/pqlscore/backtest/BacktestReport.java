@@ -1,5 +1,6 @@
 package io.pqlscore.backtest;
 
+import io.pqlscore.events.Timestamps;
 import io.pqlscore.model.ScoreScale;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
@@ -119,8 +120,8 @@ public final class BacktestReport {
     static RunInfo runInfo(BacktestJob.ModelRun run) {
         Double weeks = weeks(run.firstEventTime, run.lastEventTime);
         return new RunInfo(run.records, run.valid, run.rejected,
-                run.firstEventTime == Long.MIN_VALUE ? null : io.pqlscore.events.Timestamps.format(run.firstEventTime),
-                run.lastEventTime == Long.MIN_VALUE ? null : io.pqlscore.events.Timestamps.format(run.lastEventTime),
+                run.firstEventTime == Long.MIN_VALUE ? null : Timestamps.format(run.firstEventTime),
+                run.lastEventTime == Long.MIN_VALUE ? null : Timestamps.format(run.lastEventTime),
                 round(weeks, 3), round(run.seconds, 1), run.seconds > 0 ? round(run.records / run.seconds, 0) : null,
                 run.parallelism, run.stateBackend);
     }

@@ -1,8 +1,8 @@
 package io.pqlscore.backtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.JsonValues;
 import io.pqlscore.events.Timestamps;
+import io.pqlscore.model.JsonValues;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.CharacterCodingException;

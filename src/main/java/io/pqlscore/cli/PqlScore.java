@@ -8,7 +8,7 @@ import io.pqlscore.command.Tool;
 import io.pqlscore.generator.GenerateCommand;
 import io.pqlscore.jdbc.SchemaCommand;
 import io.pqlscore.model.ValidateCommand;
-import io.pqlscore.ops.InspectCommand;
+import io.pqlscore.inspector.InspectCommand;
 import java.io.PrintStream;
 import picocli.CommandLine.Command;
 

@@ -3,6 +3,7 @@ package io.pqlscore.events;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pqlscore.model.JsonPath;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
 import io.pqlscore.model.TraitTest;

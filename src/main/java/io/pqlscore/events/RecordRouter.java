@@ -1,6 +1,6 @@
 package io.pqlscore.events;
 
-import io.pqlscore.ops.Metrics;
+import io.pqlscore.metrics.Metrics;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;

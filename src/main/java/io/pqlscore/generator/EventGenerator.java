@@ -1,6 +1,7 @@
 package io.pqlscore.generator;
 
 import io.pqlscore.command.Commands;
+import io.pqlscore.backtest.Outcomes;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.Iterator;
@@ -82,8 +83,8 @@ public final class EventGenerator {
     private Summary pump(RecordSink sink) throws Exception {
         EventStream it = new EventStream(config);
         Summary s = new Summary();
-        s.accounts = it.n;
-        s.users = it.users;
+        s.accounts = it.population().n;
+        s.users = it.population().users;
         long startMs = config.start().toEpochMilli();
         boolean live = config.live();
         double nsPerEventMs = live ? 1e6 / config.speedup() : 0;
@@ -141,10 +142,10 @@ public final class EventGenerator {
         s.valid = it.valid;
         s.duplicates = it.duplicates;
         s.bad = it.bad;
-        s.accountsSeen = it.accountsSeen;
-        s.usersSeen = it.usersSeen;
+        s.accountsSeen = it.population().accountsSeen;
+        s.usersSeen = it.population().usersSeen;
         if (config.outcomes() != null) {
-            io.pqlscore.backtest.Outcomes o = io.pqlscore.backtest.Outcomes.of(config.outcomes(), it.outcomes());
+            Outcomes o = Outcomes.of(config.outcomes(), it.outcomes());
             java.nio.file.Path file = java.nio.file.Paths.get(config.outcomes());
             if (file.getParent() != null) {
                 java.nio.file.Files.createDirectories(file.getParent());

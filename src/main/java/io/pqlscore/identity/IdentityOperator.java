@@ -9,7 +9,7 @@ import io.pqlscore.events.IdentityInputSerializer;
 import io.pqlscore.events.RejectReason;
 import io.pqlscore.events.SourcePosition;
 import io.pqlscore.events.UsageEvent;
-import io.pqlscore.ops.Metrics;
+import io.pqlscore.metrics.Metrics;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;

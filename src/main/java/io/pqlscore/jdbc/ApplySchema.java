@@ -2,8 +2,8 @@ package io.pqlscore.jdbc;
 
 import io.pqlscore.command.Commands;
 import io.pqlscore.command.ExitCodes;
-import io.pqlscore.ops.JobOptions;
-import io.pqlscore.ops.Secrets;
+import io.pqlscore.config.JobOptions;
+import io.pqlscore.config.Secrets;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.sql.Connection;

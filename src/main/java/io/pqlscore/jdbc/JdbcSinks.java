@@ -1,14 +1,14 @@
 package io.pqlscore.jdbc;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pqlscore.events.JsonValues;
-import io.pqlscore.ops.JobOptions;
-import io.pqlscore.ops.Secrets;
+import io.pqlscore.config.JobOptions;
+import io.pqlscore.config.Secrets;
+import io.pqlscore.model.JsonValues;
+import io.pqlscore.pipeline.ScoringSinks;
 import io.pqlscore.pipeline.ScoringStreams;
 import io.pqlscore.scoring.CurrentScore;
 import io.pqlscore.scoring.Transition;
 import io.pqlscore.sinks.OutputJson;
-import io.pqlscore.sinks.ScoringSinks;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;

@@ -2,7 +2,7 @@ package io.pqlscore.jdbc;
 
 import io.pqlscore.command.ProjectVersion;
 import io.pqlscore.command.Tool;
-import io.pqlscore.ops.JobOptions;
+import io.pqlscore.config.JobOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

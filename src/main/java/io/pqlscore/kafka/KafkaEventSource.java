@@ -1,11 +1,11 @@
 package io.pqlscore.kafka;
 
+import io.pqlscore.config.JobOptions;
+import io.pqlscore.config.Secrets;
 import io.pqlscore.events.EventParser;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.SourcePosition;
-import io.pqlscore.ops.JobOptions;
-import io.pqlscore.ops.Secrets;
-import io.pqlscore.sources.EventSource;
+import io.pqlscore.pipeline.EventSource;
 import java.util.Properties;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;

@@ -1,12 +1,12 @@
 package io.pqlscore.kafka;
 
+import io.pqlscore.config.JobOptions;
+import io.pqlscore.config.Secrets;
 import io.pqlscore.events.DeadLetter;
-import io.pqlscore.ops.JobOptions;
-import io.pqlscore.ops.Secrets;
+import io.pqlscore.pipeline.ScoringSinks;
 import io.pqlscore.pipeline.ScoringStreams;
 import io.pqlscore.scoring.Transition;
 import io.pqlscore.sinks.OutputJson;
-import io.pqlscore.sinks.ScoringSinks;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;

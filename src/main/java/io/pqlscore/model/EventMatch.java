@@ -1,7 +1,6 @@
 package io.pqlscore.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.JsonValues;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Set;
@@ -10,35 +9,14 @@ import java.util.Set;
  * A compiled {@code match} (SPEC section 1): activity types, optional event or page/screen
  * names, and where-tests that must all hold.
  */
-public final class EventMatch implements Serializable {
-    private static final long serialVersionUID = 1L;
-
-    private final Set<String> types;
-    private final Set<String> events; // null: any
-    private final Set<String> names; // null: any
-    private final List<PathTest> where;
-
-    public EventMatch(Set<String> types, Set<String> events, Set<String> names, List<PathTest> where) {
-        this.types = Set.copyOf(types);
-        this.events = events == null ? null : Set.copyOf(events);
-        this.names = names == null ? null : Set.copyOf(names);
-        this.where = List.copyOf(where);
-    }
-
-    public Set<String> types() {
-        return types;
-    }
-
-    public Set<String> events() {
-        return events;
-    }
-
-    public Set<String> names() {
-        return names;
-    }
-
-    public List<PathTest> where() {
-        return where;
+public record EventMatch(Set<String> types, Set<String> events, Set<String> names, List<PathTest> where)
+        implements Serializable {
+    /** {@code events}, {@code names}: null matches any. */
+    public EventMatch {
+        types = Set.copyOf(types);
+        events = events == null ? null : Set.copyOf(events);
+        names = names == null ? null : Set.copyOf(names);
+        where = List.copyOf(where);
     }
 
     /**

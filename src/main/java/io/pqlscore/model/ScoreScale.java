@@ -7,32 +7,13 @@ import java.util.List;
  * The tiers of one score ({@code pql} for users or {@code pqa} for accounts). Tier index 0 is the
  * base tier {@code none}; index i (1-based) is {@code tiers.get(i - 1)}.
  */
-public final class ScoreScale implements Serializable {
-    private static final long serialVersionUID = 1L;
-
+public record ScoreScale(double hysteresis, int minActiveUsers, List<TierDef> tiers) implements Serializable {
     public static final String NONE = "none";
     public static final double DEFAULT_HYSTERESIS = 5;
 
-    private final double hysteresis;
-    private final int minActiveUsers; // 0: no gate
-    private final List<TierDef> tiers;
-
-    public ScoreScale(double hysteresis, int minActiveUsers, List<TierDef> tiers) {
-        this.hysteresis = hysteresis;
-        this.minActiveUsers = minActiveUsers;
-        this.tiers = List.copyOf(tiers);
-    }
-
-    public double hysteresis() {
-        return hysteresis;
-    }
-
-    public int minActiveUsers() {
-        return minActiveUsers;
-    }
-
-    public List<TierDef> tiers() {
-        return tiers;
+    /** {@code minActiveUsers}: 0 is no gate. */
+    public ScoreScale {
+        tiers = List.copyOf(tiers);
     }
 
     /** Tier name by index, 0 being {@code none}. */

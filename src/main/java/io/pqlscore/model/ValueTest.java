@@ -1,6 +1,5 @@
 package io.pqlscore.model;
 
-import io.pqlscore.events.JsonValues;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.util.List;

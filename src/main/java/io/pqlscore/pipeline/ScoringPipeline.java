@@ -1,12 +1,10 @@
 package io.pqlscore.pipeline;
 
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.EventParser;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.JobOptions;
 import io.pqlscore.scoring.ScoreEngine;
-import io.pqlscore.sinks.ScoringSinks;
-import io.pqlscore.sources.EventSource;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;

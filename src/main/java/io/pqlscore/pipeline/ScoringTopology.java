@@ -8,8 +8,8 @@ import io.pqlscore.events.SerializerTypeInfo;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.identity.IdentityOperator;
 import io.pqlscore.identity.IdentityResolver;
+import io.pqlscore.metrics.Metrics;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.TierCensus;
 import io.pqlscore.scoring.AccountOperator;
 import io.pqlscore.scoring.ScoreEngine;
 import io.pqlscore.scoring.Transition;
@@ -49,8 +49,6 @@ public final class ScoringTopology {
     public static final String UID_IDENTITY = "identity-resolver";
     public static final String UID_ACCOUNTS = "account-stage";
     public static final String UID_TIER_CENSUS = TierCensus.UID;
-    /** The account stage's name in the job graph (the benchmark and the metrics docs find it by it). */
-    public static final String ACCOUNTS_NAME = "score accounts and users";
 
     private static final KeySelector<UsageEvent, String> BY_ACCOUNT = e -> e.accountId;
 
@@ -80,27 +78,27 @@ public final class ScoringTopology {
                 .process(new RecordRouter())
                 .returns(SerializerTypeInfo.USAGE_EVENT)
                 .uid(UID_ROUTER)
-                .name("parse, reject and drop late");
+                .name(Metrics.ROUTER_OPERATOR);
         DataStream<DeadLetter> rejected = events.getSideOutput(RecordRouter.DEAD_LETTERS);
 
         // SPEC 8: only records without an account id and identify/group calls naming a user
         SingleOutputStreamOperator<UsageEvent> resolved = events.getSideOutput(RecordRouter.TO_RESOLVE)
                 .keyBy(IdentityInput::userId, Types.STRING)
-                .transform("resolve identity", SerializerTypeInfo.USAGE_EVENT,
+                .transform(Metrics.IDENTITY_OPERATOR, SerializerTypeInfo.USAGE_EVENT,
                         new IdentityOperator(new IdentityResolver(model.time().retentionMs()), tuning.bufferHeapRecords()))
                 .uid(UID_IDENTITY);
         rejected = rejected.union(resolved.getSideOutput(IdentityOperator.DEAD_LETTERS));
 
         SingleOutputStreamOperator<Transition> transitions = events.union(resolved)
                 .keyBy(BY_ACCOUNT, Types.STRING)
-                .transform(ACCOUNTS_NAME, TypeInformation.of(Transition.class),
+                .transform(Metrics.ACCOUNTS_OPERATOR, TypeInformation.of(Transition.class),
                         new AccountOperator(engine, model.time().dedupeWindowMs(), tuning.bufferHeapRecords(),
                                 tuning.stateCacheAccounts()).everyEvaluation(tuning.everyEvaluation()))
                 .uid(UID_ACCOUNTS);
 
         transitions.sinkTo(new TierCensus(model))
                 .uid(UID_TIER_CENSUS)
-                .name(TierCensus.NAME)
+                .name(Metrics.CENSUS_OPERATOR)
                 .setParallelism(1);
 
         return new ScoringStreams(transitions, transitions.getSideOutput(AccountOperator.CURRENT_SCORES),

@@ -8,7 +8,7 @@ import io.pqlscore.events.SourcePosition;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.events.UsageEventSerializer;
 import io.pqlscore.model.ScoreScale;
-import io.pqlscore.ops.Metrics;
+import io.pqlscore.metrics.Metrics;
 import io.pqlscore.patterns.PatternMachines;
 import java.util.HashMap;
 import java.util.Iterator;

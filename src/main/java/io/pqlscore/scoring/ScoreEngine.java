@@ -2,7 +2,7 @@ package io.pqlscore.scoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pqlscore.events.JsonValues;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.events.Traits;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.model.RoutingOverride;
@@ -902,7 +902,7 @@ public final class ScoreEngine implements Serializable {
 
     /**
      * The current score of one entity as read back from the scorer's keyed state (a savepoint, see
-     * {@code ops.SavepointInspector}), at {@code asOf}: score and breakdown as an evaluation at
+     * {@code inspector.SavepointInspector}), at {@code asOf}: score and breakdown as an evaluation at
      * that instant computes them, the tier as stored (that of the entity's last evaluation; ticks
      * still due are not run). {@code entity} is {@code account.entity} for the account itself
      * ({@code userId} null), else the user's state. Read-only, apart from matching the state's

@@ -1,5 +1,6 @@
 package io.pqlscore.sinks;
 
+import io.pqlscore.pipeline.ScoringSinks;
 import io.pqlscore.pipeline.ScoringStreams;
 import java.util.List;
 

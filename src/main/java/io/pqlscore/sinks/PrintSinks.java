@@ -1,5 +1,6 @@
 package io.pqlscore.sinks;
 
+import io.pqlscore.pipeline.ScoringSinks;
 import io.pqlscore.pipeline.ScoringStreams;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.sink.PrintSink;

@@ -2,6 +2,7 @@ package io.pqlscore.sources;
 
 import io.pqlscore.events.EventParser;
 import io.pqlscore.events.ParsedRecord;
+import io.pqlscore.pipeline.EventSource;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;

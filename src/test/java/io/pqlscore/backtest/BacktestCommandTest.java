@@ -3,8 +3,8 @@ package io.pqlscore.backtest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.JsonValues;
 import io.pqlscore.generator.EventGenerator;
+import io.pqlscore.model.JsonValues;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

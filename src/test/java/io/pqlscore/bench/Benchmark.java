@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pqlscore.Connectors;
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.EventParser;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.RecordRouter;
@@ -14,11 +16,9 @@ import io.pqlscore.generator.GeneratedRecord;
 import io.pqlscore.generator.GeneratorConfig;
 import io.pqlscore.generator.KafkaSink;
 import io.pqlscore.kafka.KafkaEventSource;
+import io.pqlscore.metrics.Metrics;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.Connectors;
-import io.pqlscore.ops.JobOptions;
-import io.pqlscore.ops.Metrics;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringTopology;
 import io.pqlscore.testing.EmbeddedKafka;
@@ -87,8 +87,8 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
  */
 public final class Benchmark {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    static final String SCORER = "score accounts and users";
-    static final String ROUTER = "parse, reject and drop late";
+    static final String SCORER = Metrics.ACCOUNTS_OPERATOR;
+    static final String ROUTER = Metrics.ROUTER_OPERATOR;
     static final String BASELINE_ROUTER = "baseline: reject and drop late";
     static final String BASELINE_SINK = "baseline: discard after keyBy\\(account\\).*";
     /**
@@ -949,12 +949,12 @@ public final class Benchmark {
                         bytes(detail.path("checkpointed_size").asLong()), detail.path("end_to_end_duration").asLong());
             }
             // counted after the checkpoints: the scorer's last timers fire just after its watermark gauge moves
-            r.put("transitions", c.sumCounters(job, "pqlscore\\.transitions$"));
-            r.put("duplicates_dropped", c.sumCounters(job, "pqlscore\\.duplicates$"));
-            r.put("late", c.sumCounters(job, "pqlscore\\.late$"));
-            r.put("identity_resolved", c.sumCounters(job, "pqlscore\\.identity_resolved$"));
-            r.put("identity_memberships", c.sumCounters(job, "pqlscore\\.identity_memberships$"));
-            r.put("identity_no_account", c.sumCounters(job, "pqlscore\\.identity_no_account$"));
+            r.put("transitions", c.sumCounters(job, ours(Metrics.TRANSITIONS)));
+            r.put("duplicates_dropped", c.sumCounters(job, ours(Metrics.DUPLICATES)));
+            r.put("late", c.sumCounters(job, ours(Metrics.LATE)));
+            r.put("identity_resolved", c.sumCounters(job, ours(Metrics.IDENTITY_RESOLVED)));
+            r.put("identity_memberships", c.sumCounters(job, ours(Metrics.IDENTITY_MEMBERSHIPS)));
+            r.put("identity_no_account", c.sumCounters(job, ours(Metrics.IDENTITY_NO_ACCOUNT)));
             if (o.state) {
                 long t = System.nanoTime();
                 String sp = c.cluster.triggerSavepoint(job, c.dir.resolve("savepoints").toUri().toString(), false,
@@ -994,6 +994,11 @@ public final class Benchmark {
         }
     }
 
+    /** The metric identifier pattern of one of the job's own metrics without labels ({@code pqlscore.<name>}). */
+    static String ours(String name) {
+        return Pattern.quote(Metrics.GROUP + "." + name) + "$";
+    }
+
     /** A task's name up to its first chained operator ("score accounts and users -> ..." -> "score accounts and users"). */
     static String shortTask(String task) {
         int i = task.indexOf(" -> ");
@@ -1001,7 +1006,7 @@ public final class Benchmark {
     }
 
     /** The account stage's operator name (a regex for the metric and REST look-ups). */
-    static final String ACCOUNT_STAGE = "score accounts and users.*";
+    static final String ACCOUNT_STAGE = Pattern.quote(Metrics.ACCOUNTS_OPERATOR) + ".*";
 
     /**
      * The synchronous part of each completed checkpoint in the vertex whose name matches {@code
@@ -1406,7 +1411,7 @@ public final class Benchmark {
             r.put("seconds_until_all_read", read < 0 ? -1 : round((read - drain.nanos()) / 1e9, 2));
             r.put("job_net_runtime_s", round(jr.getNetRuntime() / 1e3, 2));
             r.put("events_per_s_by_net_runtime", Math.round(lines / (jr.getNetRuntime() / 1e3)));
-            r.put("transitions", c.sumCounters(job, "pqlscore\\.transitions$"));
+            r.put("transitions", c.sumCounters(job, ours(Metrics.TRANSITIONS)));
             r.set("cpu", cpu.stop());
             efficiency(r, lines, (ObjectNode) r.get("cpu"));
             r.set("tasks", tasks.toJson());

@@ -1,5 +1,6 @@
 package io.pqlscore.bench;
 
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.EventParser;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.UsageEvent;
@@ -7,7 +8,6 @@ import io.pqlscore.generator.EventGenerator;
 import io.pqlscore.generator.GeneratorConfig;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.JobOptions;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringStreams;
 import io.pqlscore.pipeline.ScoringTopology;
@@ -25,8 +25,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import jdk.jfr.Recording;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.Types;

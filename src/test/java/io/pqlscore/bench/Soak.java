@@ -1,15 +1,15 @@
 package io.pqlscore.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.JsonValues;
+import io.pqlscore.Connectors;
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.generator.EventGenerator;
 import io.pqlscore.generator.GeneratedRecord;
 import io.pqlscore.generator.GeneratorConfig;
 import io.pqlscore.jdbc.ApplySchema;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.Connectors;
-import io.pqlscore.ops.JobOptions;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.testing.EmbeddedKafka;
 import io.pqlscore.testing.EmbeddedPostgres;

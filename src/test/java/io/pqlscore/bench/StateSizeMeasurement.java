@@ -1,14 +1,15 @@
 package io.pqlscore.bench;
 
+import io.pqlscore.config.JobOptions;
+import io.pqlscore.metrics.Metrics;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
 import io.pqlscore.model.SignalKind;
-import io.pqlscore.ops.JobOptions;
+import io.pqlscore.pipeline.EventSource;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringStreams;
 import io.pqlscore.pipeline.ScoringTopology;
-import io.pqlscore.sources.EventSource;
 import io.pqlscore.sources.FileEventSource;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -224,7 +225,7 @@ public final class StateSizeMeasurement {
             long activity = sumCounters(reporter, job, "numRecords(In|Out)$");
             // a task firing a long run of timers takes no records for a while, but is busy
             double busy = maxGauge(reporter, job, "busyTimeMsPerSecond$");
-            long watermark = minGauge(reporter, job, "score accounts and users\\.\\d+\\.currentInputWatermark$");
+            long watermark = minGauge(reporter, job, Pattern.quote(Metrics.ACCOUNTS_OPERATOR) + "\\.\\d+\\.currentInputWatermark$");
             long now = System.nanoTime();
             if (activity != lastActivity || watermark != lastWatermark || busy > 100) {
                 lastActivity = activity;

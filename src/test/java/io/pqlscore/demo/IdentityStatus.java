@@ -1,8 +1,8 @@
 package io.pqlscore.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.JsonValues;
-import io.pqlscore.ops.Metrics;
+import io.pqlscore.metrics.Metrics;
+import io.pqlscore.model.JsonValues;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -39,7 +39,7 @@ final class IdentityStatus {
         try {
             if (vertex == null) {
                 for (JsonNode v : get("/jobs/" + jobId).path("vertices")) {
-                    if (v.path("name").asText().contains("resolve identity")) {
+                    if (v.path("name").asText().contains(Metrics.IDENTITY_OPERATOR)) {
                         vertex = v.path("id").asText();
                     }
                 }

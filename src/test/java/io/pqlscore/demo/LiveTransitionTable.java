@@ -1,7 +1,7 @@
 package io.pqlscore.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.JsonValues;
+import io.pqlscore.model.JsonValues;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -1,13 +1,13 @@
 package io.pqlscore.demo;
 
+import io.pqlscore.Connectors;
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.generator.EventGenerator;
 import io.pqlscore.generator.GeneratorConfig;
 import io.pqlscore.generator.KafkaSink;
 import io.pqlscore.jdbc.ApplySchema;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.Connectors;
-import io.pqlscore.ops.JobOptions;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.testing.EmbeddedKafka;
 import io.pqlscore.testing.EmbeddedPostgres;

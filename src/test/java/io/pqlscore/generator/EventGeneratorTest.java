@@ -286,17 +286,17 @@ class EventGeneratorTest {
     @Test
     void existingRatioIsTheShareOfAccountsSignedUpBeforeTheStart() {
         EventStream some = new EventStream(new GeneratorConfig().accounts(5_000).seed(4).days(100));
-        long before = Arrays.stream(some.signupDay).filter(d -> d < 0).count();
+        long before = Arrays.stream(some.population().signupDay).filter(d -> d < 0).count();
         assertThat(before / 5_000.0).isBetween(0.37, 0.43);
         EventStream none = new EventStream(new GeneratorConfig().accounts(5_000).seed(4).days(100).existingRatio(0));
-        assertThat(Arrays.stream(none.signupDay).min().orElseThrow()).isGreaterThanOrEqualTo(0);
-        assertThat(Arrays.stream(none.signupDay).max().orElseThrow()).isLessThan(100);
+        assertThat(Arrays.stream(none.population().signupDay).min().orElseThrow()).isGreaterThanOrEqualTo(0);
+        assertThat(Arrays.stream(none.population().signupDay).max().orElseThrow()).isLessThan(100);
     }
 
     @Test
     void teamSizesAreHeavyTailed() {
         EventStream world = new EventStream(new GeneratorConfig().accounts(10_000).seed(4).days(1));
-        int[] team = world.team.clone();
+        int[] team = world.population().team.clone();
         Arrays.sort(team);
         double mean = Arrays.stream(team).average().orElse(0);
         assertThat(mean).as("mean team size").isBetween(8.5, 13.0);

@@ -3,8 +3,8 @@ package io.pqlscore.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.JsonValues;
 import io.pqlscore.events.Timestamps;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.testing.EmbeddedKafka;

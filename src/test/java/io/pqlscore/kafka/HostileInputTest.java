@@ -3,11 +3,11 @@ package io.pqlscore.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pqlscore.Connectors;
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.EventParser;
-import io.pqlscore.events.JsonValues;
 import io.pqlscore.events.Timestamps;
-import io.pqlscore.ops.Connectors;
-import io.pqlscore.ops.JobOptions;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.testing.EmbeddedKafka;
 import io.pqlscore.testing.HostileRecords;

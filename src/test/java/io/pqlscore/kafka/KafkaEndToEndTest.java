@@ -2,8 +2,8 @@ package io.pqlscore.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pqlscore.ops.Connectors;
-import io.pqlscore.ops.JobOptions;
+import io.pqlscore.Connectors;
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.testing.EmbeddedKafka;
 import java.time.Duration;

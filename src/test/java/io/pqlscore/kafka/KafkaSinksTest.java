@@ -3,13 +3,13 @@ package io.pqlscore.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pqlscore.Connectors;
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.DeadLetter;
 import io.pqlscore.events.EventParser;
 import io.pqlscore.events.RejectReason;
 import io.pqlscore.events.SourcePosition;
 import io.pqlscore.model.ModelLoader;
-import io.pqlscore.ops.Connectors;
-import io.pqlscore.ops.JobOptions;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.scoring.Transition;
 import io.pqlscore.testing.Schemas;

@@ -3,7 +3,6 @@ package io.pqlscore.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pqlscore.events.JsonValues;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;

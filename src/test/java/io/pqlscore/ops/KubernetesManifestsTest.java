@@ -30,6 +30,7 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeProjection;
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import java.io.IOException;

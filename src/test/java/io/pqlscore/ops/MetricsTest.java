@@ -3,17 +3,17 @@ package io.pqlscore.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.EventParser;
-import io.pqlscore.events.JsonValues;
-import io.pqlscore.events.ParsedRecord;
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.Timestamps;
+import io.pqlscore.metrics.Metrics;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
+import io.pqlscore.pipeline.EventSource;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringTopology;
+import io.pqlscore.pipeline.TierCensus;
 import io.pqlscore.scoring.AccountOperator;
-import io.pqlscore.scoring.Transition;
-import io.pqlscore.sources.EventSource;
 import io.pqlscore.sources.FileEventSource;
 import io.pqlscore.testing.PunctuatedSource;
 import io.pqlscore.testing.Shared;
@@ -22,26 +22,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.eventtime.Watermark;
-import org.apache.flink.api.common.eventtime.WatermarkGenerator;
-import org.apache.flink.api.common.eventtime.WatermarkOutput;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamNode;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -56,8 +48,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The job's own metrics (docs/METRICS.md) as a reporter sees them, on the whole job in a
  * MiniCluster: transitions by kind, direction and tier against the conformance cases' expected
  * transitions; entities per tier at the end of a bounded run (everyone back in {@code none}) and
- * in the middle of a run whose input stays open; late records; duplicates; scoring lag. Plus the
- * {@link TierCensus} on its own: counting, checkpointed state, restore.
+ * in the middle of a run whose input stays open; late records; duplicates; scoring lag. (The
+ * {@link TierCensus} on its own, counting and restoring its checkpointed counts: TierCensusTest.)
  */
 class MetricsTest {
     private static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
@@ -236,8 +228,8 @@ class MetricsTest {
         // late: the router's counter and the guards of the identity and account stages, one per subtask each
         assertThat(metrics.get(Metrics.LATE)).hasSize(6);
         assertThat(counter(metrics, Metrics.LATE)).isZero();
-        assertThat(counter(metrics, "rejected.late")).isZero();
-        assertThat(counter(metrics, "rejected.late_after_shuffle")).isZero();
+        assertThat(counter(metrics, Metrics.REJECTED + "." + Metrics.LATE)).isZero();
+        assertThat(counter(metrics, Metrics.REJECTED + "." + Metrics.LATE_AFTER_SHUFFLE)).isZero();
         // after the final watermark nothing is behind: 0 on every scorer subtask that scored an
         // account (one that never had one has seen no watermark: -1)
         assertThat(gauge(metrics, Metrics.SCORING_LAG_MS)).hasSize(2).isSubsetOf(0L, -1L).contains(0L);
@@ -328,7 +320,7 @@ class MetricsTest {
                 model.time().maxOutOfOrdernessMs()), "--input", events.toString(), "--parallelism", "2");
         Map<String, List<Metric>> metrics = pqlscoreMetrics(env.execute("late records").getJobID());
         assertThat(counter(metrics, Metrics.LATE)).isEqualTo(1);
-        assertThat(counter(metrics, "rejected.late")).isEqualTo(1);
+        assertThat(counter(metrics, Metrics.REJECTED + "." + Metrics.LATE)).isEqualTo(1);
         assertThat(counter(metrics, Metrics.EVENTS_IN)).isEqualTo(4);
         assertThat(counter(metrics, Metrics.DUPLICATES)).isEqualTo(1);
         assertThat(counter(metrics, Metrics.TIER_TRANSITIONS + ".pql.up.engaged")).isEqualTo(2);
@@ -343,97 +335,6 @@ class MetricsTest {
         assertThat(census).hasSize(1);
         assertThat(census.get(0).getParallelism()).isEqualTo(1);
         assertThat(ScoringTopology.UID_TIER_CENSUS).isEqualTo("tier-census");
-    }
-
-    // ------------------------------------------------------------------ parts
-
-    /** A metric group that keeps the gauges registered below it by dotted path. */
-    private static final class GaugeCapture extends UnregisteredMetricsGroup {
-        private final String prefix;
-        private final Map<String, Gauge<?>> gauges;
-
-        GaugeCapture() {
-            this("", new HashMap<>());
-        }
-
-        private GaugeCapture(String prefix, Map<String, Gauge<?>> gauges) {
-            this.prefix = prefix;
-            this.gauges = gauges;
-        }
-
-        @Override
-        public MetricGroup addGroup(String name) {
-            return new GaugeCapture(prefix + name + ".", gauges);
-        }
-
-        @Override
-        public MetricGroup addGroup(String key, String value) {
-            return new GaugeCapture(prefix + key + "=" + value + ".", gauges);
-        }
-
-        @Override
-        public <T, G extends Gauge<T>> G gauge(String name, G gauge) {
-            assertThat(gauges.put(prefix + name, gauge)).as("registered once: %s", prefix + name).isNull();
-            return gauge;
-        }
-
-        long value(String path) {
-            assertThat(gauges).containsKey(path);
-            return ((Number) gauges.get(path).getValue()).longValue();
-        }
-    }
-
-    /** Where {@link GaugeCapture} has the census gauge of a kind and tier. */
-    private static String census(String kind, String tier) {
-        return Metrics.GROUP + "." + Metrics.KIND + "=" + kind + "." + Metrics.TIER + "=" + tier + "." + Metrics.ENTITIES;
-    }
-
-    private static Transition transition(String kind, String from, String to) {
-        Transition t = new Transition();
-        t.kind = kind;
-        t.tierFrom = from;
-        t.tierTo = to;
-        t.direction = "up";
-        return t;
-    }
-
-    @Test
-    void theCensusCountsEntitiesPerTierAndRestoresFromItsCheckpointedCounts() throws Exception {
-        TierCensus sink = new TierCensus(model);
-        GaugeCapture group = new GaugeCapture();
-        TierCensus.Writer w = sink.writer(group, List.of());
-        for (String k : ENTITIES) {
-            assertThat(group.value(census(k.split("\\.")[0], k.split("\\.")[1]))).as("registered at 0 from the start: %s", k).isZero();
-        }
-        w.apply(transition("pql", "none", "engaged"));
-        w.apply(transition("pql", "none", "engaged"));
-        w.apply(transition("pql", "engaged", "hot"));
-        w.apply(transition("pqa", "none", "pqa"));
-        w.apply(transition("pql", "none", "a.b")); // a tier of another model version, sanitized
-        assertThat(group.value(census("pql", "engaged"))).isEqualTo(1);
-        assertThat(group.value(census("pql", "hot"))).isEqualTo(1);
-        assertThat(group.value(census("pql", "pql"))).isZero();
-        assertThat(group.value(census("pqa", "pqa"))).isEqualTo(1);
-        assertThat(group.value(census("pql", "a_b"))).isEqualTo(1);
-        assertThat(group.gauges).doesNotContainKey(census("pql", "none"));
-
-        // checkpoint, serialize, restore (twice the state: restored counts are summed)
-        List<TierCensus.Counts> snapshot = w.snapshotState(1);
-        assertThat(snapshot).hasSize(1);
-        TierCensus.CountsSerializer serializer = new TierCensus.CountsSerializer();
-        TierCensus.Counts copy = serializer.deserialize(serializer.getVersion(), serializer.serialize(snapshot.get(0)));
-        assertThat(copy.byKind).isEqualTo(snapshot.get(0).byKind);
-        GaugeCapture restoredGroup = new GaugeCapture();
-        TierCensus.Writer restored = sink.writer(restoredGroup, List.of(copy, copy));
-        assertThat(restoredGroup.value(census("pql", "engaged"))).isEqualTo(2);
-        assertThat(restoredGroup.value(census("pql", "a_b"))).isEqualTo(2);
-        assertThat(restoredGroup.value(census("pql", "pql"))).isZero();
-
-        restored.apply(transition("pql", "hot", "none"));
-        restored.apply(transition("pqa", "pqa", "none"));
-        assertThat(restored.get("pql", "hot")).isEqualTo(1);
-        assertThat(restored.get("pqa", "pqa")).isEqualTo(1);
-        assertThat(restoredGroup.value(census("pql", "hot"))).isEqualTo(1);
     }
 
     @Test

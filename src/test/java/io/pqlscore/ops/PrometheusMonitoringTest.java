@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.JsonValues;
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.RejectReason;
+import io.pqlscore.metrics.Metrics;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.pipeline.ScoringPipeline;
@@ -233,6 +235,24 @@ class PrometheusMonitoringTest {
         assertThat(byReason).isEqualTo(expected);
         assertThat(PromQl.parse("sum by (reason) (rate(" + name + "[5m]))").clauses())
                 .singleElement().satisfies(c -> assertThat(c.labels()).containsExactly(Metrics.REASON));
+    }
+
+    /**
+     * The operators the monitoring selects by {@code operator_name} carry the names of
+     * {@link Metrics}, exported as {@link Metrics#prometheusLabel}: the metrics each reports are
+     * found under that label (a sink writer's operator is Flink's "NAME: Writer").
+     */
+    @Test
+    void theJobsOperatorsAreExportedUnderTheNamesOfMetrics() {
+        Map<String, Map<String, Set<String>>> scraped = PromQl.labelsByMetric(series);
+        Map<String, String> reporterOf = Map.of(
+                Metrics.EVENTS_IN, Metrics.ROUTER_OPERATOR,
+                Metrics.IDENTITY_RESOLVED, Metrics.IDENTITY_OPERATOR,
+                Metrics.SCORING_LAG_MS, Metrics.ACCOUNTS_OPERATOR,
+                Metrics.ENTITIES, Metrics.CENSUS_OPERATOR + ": Writer");
+        reporterOf.forEach((metric, operator) -> assertThat(scraped.get(Metrics.def(metric).prometheusName())
+                .get("operator_name")).as(metric).containsExactly(Metrics.prometheusLabel(operator)));
+        assertThat(Metrics.prometheusLabel(Metrics.ROUTER_OPERATOR)).isEqualTo("parse__reject_and_drop_late");
     }
 
     @Test

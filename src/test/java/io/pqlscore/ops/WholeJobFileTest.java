@@ -3,8 +3,10 @@ package io.pqlscore.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.JsonValues;
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.Timestamps;
+import io.pqlscore.metrics.Metrics;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.pipeline.ScoringPipeline;
@@ -255,18 +257,18 @@ class WholeJobFileTest {
         assertThat(actual).isEqualTo(expected);
         // events_in counts what passed the source's checks: three records, and one without an account
         // id whose user has no account, which the identity stage then rejects (SPEC 8)
-        assertThat(counter(job, "pqlscore.events_in")).isEqualTo(4);
-        assertThat(counter(job, "pqlscore." + Metrics.IDENTITY_NO_ACCOUNT)).isEqualTo(1);
-        assertThat(counter(job, "pqlscore." + Metrics.IDENTITY_RESOLVED)).isZero();
-        assertThat(counter(job, "pqlscore.duplicates")).isZero();
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.EVENTS_IN)).isEqualTo(4);
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.IDENTITY_NO_ACCOUNT)).isEqualTo(1);
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.IDENTITY_RESOLVED)).isZero();
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.DUPLICATES)).isZero();
     }
 
     @Test
     void duplicatesAreCounted(@TempDir Path out) throws Exception {
         JobID job = runJob(caseFile("04-ties-and-duplicates", "events"), out).getJobID();
-        assertThat(counter(job, "pqlscore.duplicates")).isEqualTo(2);
-        assertThat(counter(job, "pqlscore.events_in")).isEqualTo(6);
-        assertThat(counter(job, "pqlscore.transitions")).isEqualTo(8);
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.DUPLICATES)).isEqualTo(2);
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.EVENTS_IN)).isEqualTo(6);
+        assertThat(counter(job, Metrics.GROUP + "." + Metrics.TRANSITIONS)).isEqualTo(8);
     }
 
     private static <T> List<T> iterable(java.util.Iterator<T> it) {

@@ -2,15 +2,14 @@ package io.pqlscore.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.DeadLetter;
 import io.pqlscore.events.EventParser;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.SourcePosition;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.JobOptions;
 import io.pqlscore.scoring.Transition;
-import io.pqlscore.sources.EventSource;
 import io.pqlscore.testing.ExpectedTransition;
 import io.pqlscore.testing.Shared;
 import java.io.IOException;
@@ -94,7 +93,7 @@ class IdleSourcesTest {
         return Files.readAllLines(cases.resolve(CASE + ".rejections.jsonl")).stream().filter(l -> !l.isBlank())
                 .map(l -> {
                     try {
-                        var n = io.pqlscore.events.JsonValues.MAPPER.readTree(l);
+                        var n = io.pqlscore.model.JsonValues.MAPPER.readTree(l);
                         return n.get("line").asLong() + ":" + n.get("reason").asText();
                     } catch (IOException e) {
                         throw new IllegalStateException(e);

@@ -2,11 +2,11 @@ package io.pqlscore.savepoints;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pqlscore.events.DeadLetter;
+import io.pqlscore.pipeline.ScoringSinks;
 import io.pqlscore.pipeline.ScoringStreams;
 import io.pqlscore.scoring.CurrentScore;
 import io.pqlscore.scoring.Transition;
 import io.pqlscore.sinks.OutputJson;
-import io.pqlscore.sinks.ScoringSinks;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;

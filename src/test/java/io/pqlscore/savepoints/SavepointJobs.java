@@ -1,12 +1,12 @@
 package io.pqlscore.savepoints;
 
+import io.pqlscore.Connectors;
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.Connectors;
-import io.pqlscore.sources.EventSource;
-import io.pqlscore.testing.PunctuatedSource;
-import io.pqlscore.ops.JobOptions;
+import io.pqlscore.pipeline.EventSource;
 import io.pqlscore.pipeline.ScoringPipeline;
 import io.pqlscore.pipeline.ScoringTopology;
+import io.pqlscore.testing.PunctuatedSource;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

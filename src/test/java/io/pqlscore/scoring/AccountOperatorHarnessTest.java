@@ -80,7 +80,7 @@ class AccountOperatorHarnessTest {
         records = keys.stream().map(k -> resolved.get((int) k[1])).collect(Collectors.toList());
         expected = new ArrayList<>();
         for (String l : Files.readAllLines(cases.resolve(CASE + ".expected.jsonl"))) {
-            expected.add(ExpectedTransition.of(io.pqlscore.events.JsonValues.parse(l)));
+            expected.add(ExpectedTransition.of(io.pqlscore.model.JsonValues.parse(l)));
         }
     }
 

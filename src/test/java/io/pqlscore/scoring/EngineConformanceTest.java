@@ -2,16 +2,16 @@ package io.pqlscore.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pqlscore.events.EventParser;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.SourcePosition;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pqlscore.testing.EngineDriver;
-import io.pqlscore.testing.IdentityDriver;
 import io.pqlscore.testing.ExpectedTransition;
+import io.pqlscore.testing.IdentityDriver;
 import io.pqlscore.testing.Shared;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,14 +42,14 @@ class EngineConformanceTest {
                 .runLines(Files.readAllLines(cases.resolve(name + ".events.jsonl")));
         List<ExpectedTransition> expected = new ArrayList<>();
         for (String l : Files.readAllLines(cases.resolve(name + ".expected.jsonl"))) {
-            expected.add(ExpectedTransition.of(io.pqlscore.events.JsonValues.parse(l)));
+            expected.add(ExpectedTransition.of(io.pqlscore.model.JsonValues.parse(l)));
         }
         List<ExpectedTransition> actual = driver.transitions.stream().map(ExpectedTransition::of).collect(Collectors.toList());
         assertThat(ExpectedTransition.diff(expected, actual)).isEmpty();
         List<String> expectedRejections = new ArrayList<>();
         for (String l : Files.readAllLines(cases.resolve(name + ".rejections.jsonl"))) {
             if (!l.isBlank()) {
-                JsonNode n = io.pqlscore.events.JsonValues.parse(l);
+                JsonNode n = io.pqlscore.model.JsonValues.parse(l);
                 expectedRejections.add(n.get("line").asLong() + ":" + n.get("reason").asText());
             }
         }
@@ -96,14 +96,14 @@ class EngineConformanceTest {
         List<String> expectedRejections = new ArrayList<>();
         for (String l : Files.readAllLines(cases.resolve(name + ".rejections.jsonl"))) {
             if (!l.isBlank()) {
-                JsonNode n = io.pqlscore.events.JsonValues.parse(l);
+                JsonNode n = io.pqlscore.model.JsonValues.parse(l);
                 expectedRejections.add(n.get("line").asLong() + ":" + n.get("reason").asText());
             }
         }
         assertThat(rejections).containsExactlyInAnyOrderElementsOf(expectedRejections);
         List<ExpectedTransition> expected = new ArrayList<>();
         for (String l : Files.readAllLines(cases.resolve(name + ".expected.jsonl"))) {
-            expected.add(ExpectedTransition.of(io.pqlscore.events.JsonValues.parse(l)));
+            expected.add(ExpectedTransition.of(io.pqlscore.model.JsonValues.parse(l)));
         }
         List<ExpectedTransition> actual = driver.transitions.stream().map(ExpectedTransition::of).collect(Collectors.toList());
         assertThat(ExpectedTransition.diff(expected, actual)).isEmpty();

@@ -14,7 +14,7 @@ import static io.pqlscore.scoring.ScoreEngineTest.track;
 import static io.pqlscore.scoring.ScoreEngineTest.ts;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pqlscore.events.JsonValues;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.scoring.ScoreEngineTest.Harness;
 import java.util.List;
 import java.util.stream.Collectors;

@@ -1,8 +1,8 @@
 package io.pqlscore.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pqlscore.events.JsonValues;
 import io.pqlscore.events.Timestamps;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.scoring.Transition;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,14 +1,14 @@
 package io.pqlscore.testing;
 
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.events.DeadLetter;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.ops.JobOptions;
+import io.pqlscore.pipeline.EventSource;
 import io.pqlscore.pipeline.ScoringPipeline;
+import io.pqlscore.pipeline.ScoringSinks;
 import io.pqlscore.pipeline.ScoringStreams;
 import io.pqlscore.scoring.CurrentScore;
 import io.pqlscore.scoring.Transition;
-import io.pqlscore.sinks.ScoringSinks;
-import io.pqlscore.sources.EventSource;
 import io.pqlscore.sources.FileEventSource;
 import java.nio.file.Path;
 import java.util.ArrayList;

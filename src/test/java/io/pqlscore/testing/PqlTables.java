@@ -1,8 +1,8 @@
 package io.pqlscore.testing;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pqlscore.events.JsonValues;
 import io.pqlscore.events.Timestamps;
+import io.pqlscore.model.JsonValues;
 import io.pqlscore.scoring.CurrentScore;
 import io.pqlscore.sinks.OutputJson;
 import java.sql.Connection;

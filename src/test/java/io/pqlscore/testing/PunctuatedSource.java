@@ -2,7 +2,7 @@ package io.pqlscore.testing;
 
 import io.pqlscore.events.EventParser;
 import io.pqlscore.events.ParsedRecord;
-import io.pqlscore.sources.EventSource;
+import io.pqlscore.pipeline.EventSource;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;

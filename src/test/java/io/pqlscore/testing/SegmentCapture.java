@@ -2,7 +2,7 @@ package io.pqlscore.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
-import io.pqlscore.events.JsonValues;
+import io.pqlscore.model.JsonValues;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,9 +1,9 @@
 package io.pqlscore.bench.jmh;
 
 import io.pqlscore.events.EventParser;
-import io.pqlscore.events.JsonValues;
 import io.pqlscore.events.ParsedRecord;
 import io.pqlscore.events.SourcePosition;
+import io.pqlscore.model.JsonValues;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

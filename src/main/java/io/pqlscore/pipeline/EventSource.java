@@ -1,4 +1,4 @@
-package io.pqlscore.sources;
+package io.pqlscore.pipeline;
 
 import io.pqlscore.events.EventParser;
 import io.pqlscore.events.ParsedRecord;
@@ -8,8 +8,9 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The seam for where usage records come from (files now, Kafka later). A source parses each raw
- * record with the given parser where it reads it and watermarks per split or partition.
+ * Where usage records come from: the pipeline's port for sources, implemented from the layers
+ * above (sources/: files; kafka/). A source parses each raw record with the given parser where it
+ * reads it and watermarks per split or partition.
  */
 public interface EventSource extends Serializable {
     String UID = "usage-events-source";

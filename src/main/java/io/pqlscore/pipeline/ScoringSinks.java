@@ -1,9 +1,12 @@
-package io.pqlscore.sinks;
+package io.pqlscore.pipeline;
 
-import io.pqlscore.pipeline.ScoringStreams;
 import java.io.Serializable;
 
-/** The seam for where outputs go (files and stdout now; Kafka and JDBC later). */
+/**
+ * Where the job's outputs go: the pipeline's port for sinks. The pipeline only knows this
+ * interface; the sinks themselves (sinks/: JSON lines, stdout; kafka/, jdbc/) implement it from
+ * the layers above, so the pipeline never depends on a connector.
+ */
 public interface ScoringSinks extends Serializable {
     void attach(ScoringStreams streams);
 

@@ -1,4 +1,4 @@
-package io.pqlscore.ops;
+package io.pqlscore.inspector;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pqlscore.command.Commands;
@@ -10,6 +10,7 @@ import io.pqlscore.model.ScoringModel;
 import io.pqlscore.pipeline.ScoringTopology;
 import io.pqlscore.scoring.AccountEntry;
 import io.pqlscore.scoring.AccountOperator;
+import io.pqlscore.scoring.AccountState;
 import io.pqlscore.scoring.EntityCodec;
 import io.pqlscore.scoring.EntityState;
 import io.pqlscore.scoring.ScoreEngine;
@@ -242,7 +243,7 @@ public final class SavepointInspector {
         @Override
         public void readKey(String accountId, Context ctx, Collector<String> out) throws Exception {
             AccountEntry entry = codec.decodeAccount(accountId, account.value());
-            io.pqlscore.scoring.AccountState a = entry.account();
+            AccountState a = entry.account();
             if (a == null || !seen.add(accountId)) {
                 // no entity yet (only records waiting for their instant), or written already. Never
                 // emit nothing for a key: the State Processor API (2.2) then hands its source a null
@@ -256,7 +257,7 @@ public final class SavepointInspector {
             }
         }
 
-        private String line(String accountId, io.pqlscore.scoring.AccountState a, EntityState e, String userId) {
+        private String line(String accountId, AccountState a, EntityState e, String userId) {
             long lastEval = e.lastEvalAt != Long.MIN_VALUE ? e.lastEvalAt : e.lastRecordAt;
             long at = asOf == null ? lastEval : Math.max(asOf, lastEval);
             ObjectNode n = OutputJson.currentScore(engine.describe(accountId, a, e, userId, at));

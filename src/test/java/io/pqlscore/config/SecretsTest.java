@@ -1,4 +1,4 @@
-package io.pqlscore.ops;
+package io.pqlscore.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.pqlscore.ops;
+package io.pqlscore.config;
 
 import java.io.IOException;
 import java.io.Reader;

@@ -1,13 +1,14 @@
-package io.pqlscore.ops;
+package io.pqlscore;
 
+import io.pqlscore.config.JobOptions;
 import io.pqlscore.jdbc.JdbcSinks;
 import io.pqlscore.kafka.KafkaEventSource;
 import io.pqlscore.kafka.KafkaSinks;
+import io.pqlscore.pipeline.EventSource;
+import io.pqlscore.pipeline.ScoringSinks;
 import io.pqlscore.sinks.CombinedSinks;
 import io.pqlscore.sinks.JsonLinesSinks;
 import io.pqlscore.sinks.PrintSinks;
-import io.pqlscore.sinks.ScoringSinks;
-import io.pqlscore.sources.EventSource;
 import io.pqlscore.sources.FileEventSource;
 import java.util.ArrayList;
 import java.util.List;

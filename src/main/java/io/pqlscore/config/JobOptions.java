@@ -1,4 +1,4 @@
-package io.pqlscore.ops;
+package io.pqlscore.config;
 
 import io.pqlscore.command.Commands;
 import io.pqlscore.command.Counts;

@@ -1,4 +1,4 @@
-package io.pqlscore.ops;
+package io.pqlscore.metrics;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,8 +24,11 @@ import org.apache.flink.metrics.MetricGroup;
  * (the same form as the Kafka connector's {@code KafkaSourceReader_topic_partition_currentOffset}).
  * {@link Def#prometheusName()} gives that name for every metric here.
  *
- * <p>No other class names a metric with a string literal: operators register through these
- * constants and helpers. Deliberately free of the job's other packages: every operator can use it.
+ * <p>No other class names a metric, or an operator the monitoring selects by name, with a string
+ * literal: operators register through these constants and helpers, the topology names its
+ * operators with them, and the checks of the alert rules, the dashboard and docs/METRICS.md
+ * (PrometheusMonitoringTest) compare against them. Deliberately free of the job's other packages:
+ * every operator can use it.
  */
 public final class Metrics {
     /** The group of all of the job's own metrics, below the operator's group. */
@@ -86,6 +89,32 @@ public final class Metrics {
     public static final String TIER = "tier";
     /** The {@link #REASON} of the late records the account and identity stages' guards find after the shuffle. */
     public static final String LATE_AFTER_SHUFFLE = "late_after_shuffle";
+
+    // ------------------------------------------------------------------ operators by name
+
+    /*
+     * The job's operators whose names dashboards, alerts and tools select (the label
+     * operator_name, Flink's REST API and web UI): named here, with the metrics, so that a renamed
+     * operator is a change of this file. ScoringTopology gives them these names.
+     */
+
+    /** The router: parses records, dead-letters the rejected ones, drops the late. */
+    public static final String ROUTER_OPERATOR = "parse, reject and drop late";
+    /** The identity stage (SPEC 8). */
+    public static final String IDENTITY_OPERATOR = "resolve identity";
+    /** The account stage: dedupes, runs the patterns, scores; reports scoring lag and transitions. */
+    public static final String ACCOUNTS_OPERATOR = "score accounts and users";
+    /** The tier census: the gauges {@link #ENTITIES}. */
+    public static final String CENSUS_OPERATOR = "entities per tier";
+
+    /**
+     * An operator name as Flink's Prometheus reporter exports it in the label {@code operator_name}:
+     * every character other than ASCII letters, digits, {@code :} and {@code _} becomes {@code _}
+     * ({@code "parse, reject and drop late"} is {@code parse__reject_and_drop_late}).
+     */
+    public static String prometheusLabel(String operatorName) {
+        return operatorName.replaceAll("[^a-zA-Z0-9:_]", "_");
+    }
 
     // ------------------------------------------------------------------ the catalogue
 

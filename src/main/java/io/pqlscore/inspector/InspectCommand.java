@@ -1,4 +1,4 @@
-package io.pqlscore.ops;
+package io.pqlscore.inspector;
 
 import io.pqlscore.command.ProjectVersion;
 import io.pqlscore.command.Tool;

@@ -1,5 +1,6 @@
-package io.pqlscore.ops;
+package io.pqlscore;
 
+import io.pqlscore.config.JobOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;

@@ -1,4 +1,4 @@
-package io.pqlscore.events;
+package io.pqlscore.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
-package io.pqlscore.ops;
+package io.pqlscore.pipeline;
 
+import io.pqlscore.metrics.Metrics;
 import io.pqlscore.model.ScoreScale;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.scoring.Transition;
@@ -42,7 +43,6 @@ public final class TierCensus implements Sink<Transition>, SupportsWriterState<T
 
     /** The operator's uid in savepoints: never change it. */
     public static final String UID = "tier-census";
-    public static final String NAME = "entities per tier";
 
     /** kind -> the model's tiers of that kind, without {@code none}, registered as gauges at start. */
     private final Map<String, List<String>> modelTiers;
