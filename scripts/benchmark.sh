@@ -42,8 +42,10 @@ mkdir -p "$WORK" "$OUT"
 find "$WORK" -mindepth 1 -maxdepth 1 ! -name 'replay-*.jsonl' ! -name 'replay-*.jsonl.complete' -exec rm -rf {} +
 mkdir -p "$WORK/tmp"
 
-echo "[$(date +%H:%M:%S)] building (mvn test-compile) ..." >&2
-"$MVN" -q "${MVN_EXTRA[@]}" test-compile dependency:build-classpath \
+echo "[$(date +%H:%M:%S)] building (mvn test-compile -pl benchmarks -am) ..." >&2
+# every module writes the class path file in turn; benchmarks, the last, writes its own (every
+# module's classes and tests, Flink and the broker)
+"$MVN" -q "${MVN_EXTRA[@]}" -pl benchmarks -am test-compile dependency:build-classpath \
   -Dmdep.outputFile="$WORK/classpath" -Dmdep.includeScope=test >&2
 
 # Flink's Java 17 module opens (the pom's flink.test.jvm.args)
@@ -57,7 +59,7 @@ OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.ut
 set +e
 java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC "${OPENS[@]}" "${JAVA_EXTRA[@]}" \
   -Djava.io.tmpdir="$WORK/tmp" -Dlog4j.configurationFile=log4j2-bench.properties \
-  -cp "$PROJECT/target/test-classes:$PROJECT/target/classes:$(cat "$WORK/classpath")" \
+  -cp "$PROJECT/benchmarks/target/test-classes:$(cat "$WORK/classpath")" \
   io.pqlscore.bench.Benchmark --work-dir "$WORK" --out "$OUT" "$@" 2> >(tee -a "$OUT/benchmark.log" >&2) \
   | tee -a "$OUT/benchmark.log"
 status=${PIPESTATUS[0]}

@@ -89,16 +89,38 @@ build_cluster() {
   CP=$(cat "$CP_FILE")
 }
 
+# The job jar's modules: the job and the modules below it (core, and test-support, which core's
+# tests use). The job jar and the test classpath are built from copies of them (their poms and
+# sources, with the parent pom and every module's pom: the reactor lists them all), so the
+# repository's target/ directories are left alone.
+JOB_MODULES=(test-support core job)
+modules() { sed -n 's:.*<module>\(.*\)</module>.*:\1:p' "$PROJECT/pom.xml"; }
+# copy_modules DEST SRC_SUBDIR: the poms, and SRC_SUBDIR (src/main or src) of JOB_MODULES, into DEST
+copy_modules() {
+  local dest=$1 sub=$2 m
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  cp "$PROJECT/pom.xml" "$dest/"
+  for m in $(modules); do mkdir -p "$dest/$m"; cp "$PROJECT/$m/pom.xml" "$dest/$m/"; done
+  for m in "${JOB_MODULES[@]}"; do mkdir -p "$dest/$m/$sub"; cp -r "$PROJECT/$m/$sub/." "$dest/$m/$sub/"; done
+}
+# the poms and SRC_SUBDIR of JOB_MODULES, as paths for newer()
+job_sources() {
+  local m
+  echo "$PROJECT/pom.xml"
+  for m in $(modules); do echo "$PROJECT/$m/pom.xml"; done
+  for m in "${JOB_MODULES[@]}"; do echo "$PROJECT/$m/$1"; done
+}
+
 build_job() {
-  if newer "$JOB_JAR" "$PROJECT/pom.xml" "$PROJECT/src/main"; then
-    say "building the job jar in $BUILD/job-src (a copy of pom.xml and src/main; the repository's target/ is left alone) ..."
-    rm -rf "$BUILD/job-src"
-    mkdir -p "$BUILD/job-src/src"
-    cp "$PROJECT/pom.xml" "$BUILD/job-src/"
-    cp -r "$PROJECT/src/main" "$BUILD/job-src/src/"
-    (cd "$BUILD/job-src" && mvn_quiet package -Dmaven.test.skip=true) || die "building the job jar failed"
+  local sources
+  mapfile -t sources < <(job_sources src/main)
+  if newer "$JOB_JAR" "${sources[@]}"; then
+    say "building the job jar in $BUILD/job-src (a copy of the poms and the src/main of ${JOB_MODULES[*]}; the repository's target/ is left alone) ..."
+    copy_modules "$BUILD/job-src" src/main
+    (cd "$BUILD/job-src" && mvn_quiet package -pl job -am -Dmaven.test.skip=true) || die "building the job jar failed"
     local jar
-    jar=$(ls "$BUILD"/job-src/target/pql-scoring-job-*.jar | grep -v '/original-' | head -1)
+    jar=$(ls "$BUILD"/job-src/job/target/pql-scoring-job-*.jar | head -1)
     cp "$jar" "$JOB_JAR"
     say "job jar: $JOB_JAR ($(du -h "$JOB_JAR" | cut -f1))"
   fi
@@ -107,24 +129,24 @@ build_job() {
 tool() { java -cp "$CP:$TOOL_JAR" io.pqlscore.cluster.ClusterTool "$@"; }
 
 # The test classpath (EmbeddedKafka, EmbeddedPostgres, the chaos driver), compiled from a copy of
-# pom.xml and src/ like the job jar: the repository's target/ is left alone.
+# the job's modules with their tests, like the job jar: the repository's target/ is left alone.
 build_services() {
   SERVICES_SRC=$BUILD/services-src
   SERVICES_CP_FILE=$BUILD/services.classpath
-  if newer "$SERVICES_CP_FILE" "$PROJECT/pom.xml" "$PROJECT/src"; then
+  local sources
+  mapfile -t sources < <(job_sources src)
+  if newer "$SERVICES_CP_FILE" "${sources[@]}"; then
     say "compiling the test sources in $SERVICES_SRC (Kafka broker, PostgreSQL, chaos driver) ..."
-    rm -rf "$SERVICES_SRC"
-    mkdir -p "$SERVICES_SRC"
-    cp "$PROJECT/pom.xml" "$SERVICES_SRC/"
-    cp -r "$PROJECT/src" "$SERVICES_SRC/"
-    (cd "$SERVICES_SRC" && mvn_quiet test-compile dependency:build-classpath -Dmdep.includeScope=test \
+    copy_modules "$SERVICES_SRC" src
+    # every module writes the file in turn; the job module, the last, writes its class path
+    (cd "$SERVICES_SRC" && mvn_quiet test-compile dependency:build-classpath -pl job -am -Dmdep.includeScope=test \
       -Dmdep.outputFile="$SERVICES_CP_FILE.tmp") || die "compiling the test sources failed"
     mv "$SERVICES_CP_FILE.tmp" "$SERVICES_CP_FILE"
   fi
-  SERVICES_CP="$BUILD/services-src/target/test-classes:$BUILD/services-src/target/classes:$(cat "$SERVICES_CP_FILE")"
+  SERVICES_CP="$SERVICES_SRC/job/target/test-classes:$SERVICES_SRC/job/target/classes:$(cat "$SERVICES_CP_FILE")"
 }
 
-# the chaos driver (src/test/java/io/pqlscore/kafka/ChaosDriver.java) in a JVM of its own
+# the chaos driver (job/src/test/java/io/pqlscore/kafka/ChaosDriver.java) in a JVM of its own
 driver() {
   java -Xmx1g "${JAVA_OPENS[@]}" -Dshared.dir="$SHARED_DIR" -Dlog4j.configurationFile=log4j2-test.properties \
     -cp "$SERVICES_CP" io.pqlscore.kafka.ChaosDriver "$@"

@@ -15,7 +15,7 @@
 # population in state is stationary once retention has passed, and the warm-up lasts at least
 # until event day 120 (retention plus the longest window of the default model). Prints a table
 # (one row per sample) and a verdict; exits 1 if a series grew (see
-# src/test/java/io/pqlscore/bench/Soak.java for the checks). --report FILE appends the table as
+# benchmarks/src/test/java/io/pqlscore/bench/Soak.java for the checks). --report FILE appends the table as
 # markdown (docs/measurements/soak.md holds the results so far). MVN_ARGS=-o builds offline;
 # SOAK_HEAP (default 2g) sets the JVM's heap.
 set -euo pipefail
@@ -27,8 +27,9 @@ if [[ ${1:-} == -h || ${1:-} == --help ]]; then
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
   exit 0
 fi
-mvn -q -B "${MVN_EXTRA[@]}" test-compile dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/soak.classpath >&2
+# every module writes the class path file in turn; benchmarks, the last, writes its own
+mvn -q -B "${MVN_EXTRA[@]}" -pl benchmarks -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile="$PROJECT/benchmarks/target/soak.classpath" >&2
 exec java -Xmx"${SOAK_HEAP:-2g}" -XX:+UseG1GC \
   --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED \
   --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED \
@@ -37,4 +38,4 @@ exec java -Xmx"${SOAK_HEAP:-2g}" -XX:+UseG1GC \
   --add-opens=java.base/java.time=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \
   --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED \
   -Dshared.dir="$PROJECT/contract" -Dlog4j.configurationFile=log4j2-local.properties \
-  -cp "target/test-classes:target/classes:$(cat target/soak.classpath)" io.pqlscore.bench.Soak "$@"
+  -cp "benchmarks/target/test-classes:$(cat benchmarks/target/soak.classpath)" io.pqlscore.bench.Soak "$@"
