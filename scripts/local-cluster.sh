@@ -16,7 +16,7 @@
 #
 # Needs a JDK 17 and Maven (Flink's jars come from Maven Central or ~/.m2; `MVN_ARGS=-o` for
 # offline). Everything goes to the work directory ($PQLSCORE_CLUSTER_DIR, default
-# /tmp/pqlscore-cluster, or --work-dir DIR before the subcommand): the built job jar and cluster
+# /tmp/pqlscore-cluster, or --work-dir DIR before the subcommand): the built job and tools jars, the cluster
 # classpath (build/), the generated conf/, logs (log/), checkpoints/, savepoints/. Nothing is
 # written under the repository. Progress goes to stderr; `submit`/`resume` print the job id and
 # `savepoint-stop` the savepoint path on stdout, so they compose:
@@ -54,6 +54,7 @@ paths() {
   CP_FILE=$BUILD/cluster.classpath
   TOOL_JAR=$BUILD/cluster/pql-scoring-local-cluster-0.1.0-SNAPSHOT.jar
   JOB_JAR=$BUILD/pql-scoring-job.jar
+  TOOLS_JAR=$BUILD/pql-scoring-tools.jar
   CONF=$WORK/conf
   LOG=$WORK/log
   PIDS=$WORK/pids
@@ -89,40 +90,43 @@ build_cluster() {
   CP=$(cat "$CP_FILE")
 }
 
-# The job jar's modules: the job and the modules below it (core, and test-support, which core's
-# tests use). The job jar and the test classpath are built from copies of them (their poms and
-# sources, with the parent pom and every module's pom: the reactor lists them all), so the
-# repository's target/ directories are left alone.
-JOB_MODULES=(test-support core job)
+# The job jar is built from the job module and the modules below it (core, and test-support,
+# which core's tests use), the tools jar (the generator of the rehearsal's input) from the tools
+# module too; the test classpath of the chaos driver from the job's modules with their tests.
+# Each from a copy (the parent pom, every module's pom since the reactor lists them all, and the
+# modules' sources), so the repository's target/ directories are left alone.
+JAR_MODULES=(test-support core job tools)
+SERVICE_MODULES=(test-support core job)
 modules() { sed -n 's:.*<module>\(.*\)</module>.*:\1:p' "$PROJECT/pom.xml"; }
-# copy_modules DEST SRC_SUBDIR: the poms, and SRC_SUBDIR (src/main or src) of JOB_MODULES, into DEST
+# copy_modules DEST SUBDIR MODULE...: the poms, and SUBDIR (src/main or src) of each MODULE, into DEST
 copy_modules() {
   local dest=$1 sub=$2 m
+  shift 2
   rm -rf "$dest"
   mkdir -p "$dest"
   cp "$PROJECT/pom.xml" "$dest/"
   for m in $(modules); do mkdir -p "$dest/$m"; cp "$PROJECT/$m/pom.xml" "$dest/$m/"; done
-  for m in "${JOB_MODULES[@]}"; do mkdir -p "$dest/$m/$sub"; cp -r "$PROJECT/$m/$sub/." "$dest/$m/$sub/"; done
+  for m in "$@"; do mkdir -p "$dest/$m/$sub"; cp -r "$PROJECT/$m/$sub/." "$dest/$m/$sub/"; done
 }
-# the poms and SRC_SUBDIR of JOB_MODULES, as paths for newer()
-job_sources() {
-  local m
+# sources SUBDIR MODULE...: the poms and SUBDIR of each MODULE, as paths for newer()
+sources() {
+  local sub=$1 m
+  shift
   echo "$PROJECT/pom.xml"
   for m in $(modules); do echo "$PROJECT/$m/pom.xml"; done
-  for m in "${JOB_MODULES[@]}"; do echo "$PROJECT/$m/$1"; done
+  for m in "$@"; do echo "$PROJECT/$m/$sub"; done
 }
 
 build_job() {
-  local sources
-  mapfile -t sources < <(job_sources src/main)
-  if newer "$JOB_JAR" "${sources[@]}"; then
-    say "building the job jar in $BUILD/job-src (a copy of the poms and the src/main of ${JOB_MODULES[*]}; the repository's target/ is left alone) ..."
-    copy_modules "$BUILD/job-src" src/main
-    (cd "$BUILD/job-src" && mvn_quiet package -pl job -am -Dmaven.test.skip=true) || die "building the job jar failed"
-    local jar
-    jar=$(ls "$BUILD"/job-src/job/target/pql-scoring-job-*.jar | head -1)
-    cp "$jar" "$JOB_JAR"
-    say "job jar: $JOB_JAR ($(du -h "$JOB_JAR" | cut -f1))"
+  local src
+  mapfile -t src < <(sources src/main "${JAR_MODULES[@]}")
+  if [[ ! -f $TOOLS_JAR ]] || newer "$JOB_JAR" "${src[@]}"; then
+    say "building the job jar and the tools jar in $BUILD/job-src (a copy of the poms and the src/main of ${JAR_MODULES[*]}; the repository's target/ is left alone) ..."
+    copy_modules "$BUILD/job-src" src/main "${JAR_MODULES[@]}"
+    (cd "$BUILD/job-src" && mvn_quiet package -pl job,tools -am -Dmaven.test.skip=true) || die "building the job jar failed"
+    cp "$(ls "$BUILD"/job-src/tools/target/pql-scoring-tools-*.jar | head -1)" "$TOOLS_JAR"
+    cp "$(ls "$BUILD"/job-src/job/target/pql-scoring-job-*.jar | head -1)" "$JOB_JAR"
+    say "job jar: $JOB_JAR ($(du -h "$JOB_JAR" | cut -f1)); tools jar: $TOOLS_JAR ($(du -h "$TOOLS_JAR" | cut -f1))"
   fi
 }
 
@@ -133,11 +137,11 @@ tool() { java -cp "$CP:$TOOL_JAR" io.pqlscore.cluster.ClusterTool "$@"; }
 build_services() {
   SERVICES_SRC=$BUILD/services-src
   SERVICES_CP_FILE=$BUILD/services.classpath
-  local sources
-  mapfile -t sources < <(job_sources src)
-  if newer "$SERVICES_CP_FILE" "${sources[@]}"; then
+  local src
+  mapfile -t src < <(sources src "${SERVICE_MODULES[@]}")
+  if newer "$SERVICES_CP_FILE" "${src[@]}"; then
     say "compiling the test sources in $SERVICES_SRC (Kafka broker, PostgreSQL, chaos driver) ..."
-    copy_modules "$SERVICES_SRC" src
+    copy_modules "$SERVICES_SRC" src "${SERVICE_MODULES[@]}"
     # every module writes the file in turn; the job module, the last, writes its class path
     (cd "$SERVICES_SRC" && mvn_quiet test-compile dependency:build-classpath -pl job -am -Dmdep.includeScope=test \
       -Dmdep.outputFile="$SERVICES_CP_FILE.tmp") || die "compiling the test sources failed"
@@ -477,12 +481,12 @@ cmd_rehearse() {
   rm -rf "$R" "$WORK/checkpoints" "$WORK/savepoints"
   mkdir -p "$R/input" "$R/parts"
 
-  say "== 1/7 build: cluster classpath and job jar"
+  say "== 1/7 build: cluster classpath, job jar and tools jar"
   build_cluster
   build_job
 
   say "== 2/7 input: generated usage events, cut in three parts (one per run)"
-  java -cp "$JOB_JAR" io.pqlscore.cli.PqlScore generate --out "$R/events.jsonl" \
+  java -jar "$TOOLS_JAR" generate --out "$R/events.jsonl" \
     --accounts 100 --days 6 --bad-ratio 0.002 2>&1 | sed -n 's/^event generator: \([0-9,]* records.*\)/    | \1/p' >&2
   local total a b
   total=$(wc -l < "$R/events.jsonl")
@@ -590,7 +594,7 @@ cmd_chaos() {
   rm -rf "$C" "$WORK/checkpoints"
   mkdir -p "$C"
 
-  say "== 1/8 build: cluster classpath, job jar, test classpath (Kafka broker, PostgreSQL, driver)"
+  say "== 1/8 build: cluster classpath, job and tools jars, test classpath (Kafka broker, PostgreSQL, driver)"
   build_cluster
   build_job
   build_services

@@ -21,7 +21,7 @@ import java.util.Map;
  * through the account pass without Flink (time stops at the last record), every account and user
  * encoded as the operator stores them, and again without their pattern states, to size each part.
  *
- * <pre>java -cp target/test-classes:target/classes:... io.pqlscore.scoring.StateBreakdown [accounts] [records]</pre>
+ * <pre>mvn -q test-compile exec:exec -Dexec.mainClass=io.pqlscore.scoring.StateBreakdown -Dexec.argline="[accounts] [records]"</pre>
  */
 public final class StateBreakdown {
     public static void main(String[] args) throws Exception {

@@ -36,7 +36,8 @@ import org.flywaydb.core.api.output.MigrateResult;
  * pqlscore schema --jdbc-url jdbc:postgresql://HOST:5432/DB [--jdbc-user USER] [--jdbc-password-file FILE | --jdbc-password-env VAR]
  * </pre>
  *
- * ({@link SchemaCommand}; from the job jar: {@code java -cp pql-scoring-job.jar io.pqlscore.cli.PqlScore schema ...}).
+ * ({@link SchemaCommand}; from the job jar, which has no command line: {@code java -cp pql-scoring-job.jar
+ * io.pqlscore.jdbc.ApplySchema ...} with the same options).
  *
  * <p>Run it before every deployment: it applies the scripts the database has not had yet, each in
  * its own transaction, records them (version, checksum, who, when) in the schema history table

@@ -16,9 +16,9 @@ import picocli.CommandLine.Command;
  * The {@code pqlscore} tool: one command line for the job and everything around it, each command
  * defined beside what it runs. Its own package, above the job and the tools it lists, so that
  * nothing below depends on it. The
- * {@code ./pqlscore} script at the repository root runs it from the sources; from the job jar it
- * is {@code java -cp pql-scoring-job.jar io.pqlscore.cli.PqlScore ...} (the commands that run a job
- * need Flink on the class path: a local run, the backtest, the inspector).
+ * {@code ./pqlscore} script at the repository root runs it from the sources; from the tools jar it
+ * is {@code java -jar pql-scoring-tools.jar ...} (the commands that run a job need Flink on the
+ * class path: a local run, the backtest, the inspector). The job jar does not hold it.
  */
 @Command(name = "pqlscore", mixinStandardHelpOptions = true, versionProvider = ProjectVersion.class,
         description = "Real-time PQL/PQA scoring on Apache Flink: the job and its tools.",
