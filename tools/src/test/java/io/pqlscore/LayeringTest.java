@@ -45,7 +45,7 @@ class LayeringTest {
         @Override
         public boolean includes(Location location) {
             return noTestDirectories.includes(location) && !location.contains("-tests.jar")
-                    && !location.contains("test-support");
+                    && !location.contains("/test-support/target/") && !location.contains("/pqlscore-test-support-");
         }
     }
 
