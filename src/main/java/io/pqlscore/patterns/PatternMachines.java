@@ -258,7 +258,7 @@ public final class PatternMachines implements AutoCloseable {
     }
 
     /** A fingerprint of what a signal's pattern is: a state built for another one is dropped. */
-    static int definition(Signal s) {
+    public static int definition(Signal s) {
         int h = s.id().hashCode() * 31 + s.kind().hashCode();
         if (s.kind() == SignalKind.SEQUENCE) {
             h = h * 31 + Long.hashCode(s.withinMs());
