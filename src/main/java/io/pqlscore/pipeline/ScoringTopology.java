@@ -41,7 +41,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * Every operator has a fixed uid: they name the state in savepoints, so they never change. The
  * account stage's uid is new with its state layout ({@value #UID_ACCOUNTS}); a savepoint of the
  * earlier layout (uids {@code event-sequencer}, {@code account-scorer}, {@code pattern-*}) is
- * converted by {@code io.pqlscore.ops.MigrateSavepoint} (docs/SAVEPOINTS.md).
+ * converted by {@code io.pqlscore.migration.MigrateSavepoint} (docs/SAVEPOINTS.md).
  */
 public final class ScoringTopology {
     public static final String UID_ROUTER = "record-router";
