@@ -33,10 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
  *       breaks the state (an operator uid, a state name, a serializer or encoding without a way to
  *       read the old form, the max parallelism) fails the restore; a change that restores but reads
  *       the state differently changes the output.</li>
- *   <li>{@value #V1}: a savepoint of the earlier, multi-operator topology (sequencer, one CEP
- *       operator per pattern signal and scope, scorer) is converted by the documented command
- *       ({@link MigrateSavepoint}) and the converted savepoint must resume with the transitions
- *       the v1 job emitted when resumed from it, i.e. those of an uninterrupted run.</li>
+ *   <li>{@value #V1} and {@value #V1_LAST}: savepoints of the earlier, multi-operator topology
+ *       (sequencer, one CEP operator per pattern signal and scope, scorer), written by its first and
+ *       its last release, are converted by the documented command ({@link MigrateSavepoint}) and
+ *       the converted savepoint must resume with the transitions the v1 job emitted when resumed
+ *       from it, i.e. those of an uninterrupted run.</li>
  * </ul>
  *
  * <p>Each fixture was written mid-stream by {@link SavepointFixtureGenerator} (conformance case
@@ -51,8 +52,10 @@ class CommittedSavepointTest {
     /** The fixture of the current state layout; bump the version for an intended break (docs/SAVEPOINTS.md). */
     static final String FIXTURE = "/savepoints/v2";
     static final String V2 = FIXTURE;
-    /** The fixture of the earlier topology, restored through the conversion. */
+    /** The fixture of the earlier topology, restored through the conversion: written by its first release. */
     static final String V1 = "/savepoints/v1";
+    /** The same, written by its last release (610ef53: compact users, usage patterns matched on arrival). */
+    static final String V1_LAST = "/savepoints/v1-610ef53";
 
     private static final InMemoryReporter REPORTER = InMemoryReporter.create();
 
@@ -86,6 +89,12 @@ class CommittedSavepointTest {
     void theV1SavepointConvertedResumesRescaledToThreeSubtasksOnTheHeapBackend() throws Exception {
         Path fixture = fixture(V1);
         resumeAndCompare(V1, fixture, convert(fixture, work.resolve("converted")), 3, Map.of("state.backend.type", "hashmap"));
+    }
+
+    @Test
+    void theLastV1ReleasesSavepointConvertedResumesAsAnUninterruptedRun() throws Exception {
+        Path fixture = fixture(V1_LAST);
+        resumeAndCompare(V1_LAST, fixture, convert(fixture, work.resolve("converted")), 2, SavepointFixtureGenerator.ROCKSDB);
     }
 
     private Path copy(Path fixture) throws Exception {
