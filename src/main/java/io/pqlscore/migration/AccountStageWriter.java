@@ -30,6 +30,10 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
  * it). The operator's raw keyed state (its heap buffer and wake-ups) is not written: restored
  * without it, the operator rebuilds its spill index from {@code spilled-records} and its wake-ups
  * from the accounts.
+ *
+ * <p>It only writes what it is given (the conversion, which can refuse a savepoint, runs before it
+ * in {@link AccountAssembler}): the State Processor API (2.2) runs a bootstrap function in a thread
+ * of its own whose failure hangs the job instead of failing it.
  */
 final class AccountStageWriter extends KeyedStateBootstrapFunction<String, Piece> implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;

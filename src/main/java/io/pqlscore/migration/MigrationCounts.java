@@ -22,6 +22,8 @@ final class MigrationCounts {
     static final String PATTERN_STATES_WITHOUT_ENTITY = "pattern states of entities the scorer did not hold (dropped)";
     /** A new user's pattern state after records whose outcome is carried: no entity to keep it in (see docs/SAVEPOINTS.md). */
     static final String USER_PATTERN_STATES_LOST = "pattern states of new users after carried outcomes (not carried)";
+    static final String IDENTITIES = "user identities (identity stage)";
+    static final String IDENTITY_RECORDS = "records waiting at the identity stage";
     /** Firings at the scorer without their record (v1 counted and dropped them too: orphan_firings). */
     static final String ORPHAN_FIRINGS = "firings without their record (dropped, as v1 did)";
 
@@ -39,6 +41,7 @@ final class MigrationCounts {
 
     static String[] names() {
         return new String[] {ACCOUNTS, USERS, KEPT_IDS, KEPT_IDS_RELEASED_AGAIN, SEQUENCER_RECORDS, SCORER_RECORDS,
-            OUTCOMES_CARRIED, PATTERN_STATES, PATTERN_STATES_WITHOUT_ENTITY, USER_PATTERN_STATES_LOST, ORPHAN_FIRINGS};
+            OUTCOMES_CARRIED, PATTERN_STATES, PATTERN_STATES_WITHOUT_ENTITY, USER_PATTERN_STATES_LOST, ORPHAN_FIRINGS,
+            IDENTITIES, IDENTITY_RECORDS};
     }
 }

@@ -17,6 +17,8 @@ public class Piece {
     public static final int PATTERN = 3;
     /** An account converted to the account stage's layout: a {@link Converted}. */
     public static final int CONVERTED = 4;
+    /** One user of the identity stage (keyed by user): its identity and its waiting records. */
+    public static final int IDENTITY = 5;
 
     public String account;
     public int kind;

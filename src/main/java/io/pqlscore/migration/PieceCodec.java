@@ -1,7 +1,10 @@
 package io.pqlscore.migration;
 
+import io.pqlscore.events.IdentityInput;
+import io.pqlscore.events.IdentityInputSerializer;
 import io.pqlscore.events.UsageEvent;
 import io.pqlscore.events.UsageEventSerializer;
+import io.pqlscore.identity.UserIdentity;
 import io.pqlscore.patterns.PatternState;
 import io.pqlscore.scoring.AccountState;
 import io.pqlscore.scoring.EntityState;
@@ -34,7 +37,9 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 final class PieceCodec {
     private final TypeSerializer<AccountState> accounts = Types.POJO(AccountState.class).createSerializer(new SerializerConfigImpl());
     private final TypeSerializer<EntityState> entities = Types.POJO(EntityState.class).createSerializer(new SerializerConfigImpl());
+    private final TypeSerializer<UserIdentity> identities = Types.POJO(UserIdentity.class).createSerializer(new SerializerConfigImpl());
     private final UsageEventSerializer records = UsageEventSerializer.INSTANCE;
+    private final IdentityInputSerializer inputs = IdentityInputSerializer.INSTANCE;
     private final StringSerializer strings = StringSerializer.INSTANCE;
     private final NFAStateSerializer nfas = new NFAStateSerializer();
     private final EventId.EventIdSerializer eventIds = EventId.EventIdSerializer.INSTANCE;
@@ -194,6 +199,38 @@ final class PieceCodec {
         }
         c.spilled.addAll(readRecords());
         return c;
+    }
+
+    // ---------------------------------------------------------------- the identity stage
+
+    /** A user of the identity stage: its identity (or null) and its waiting records. */
+    record Identity(UserIdentity identity, List<IdentityInput> waiting) {}
+
+    Piece identity(String user, UserIdentity id, List<IdentityInput> waiting) throws IOException {
+        out.clear();
+        out.writeBoolean(id != null);
+        if (id != null) {
+            identities.serialize(id, out);
+        }
+        out.writeInt(waiting.size());
+        for (IdentityInput in : waiting) {
+            inputs.serialize(in, out);
+        }
+        return new Piece(user, Piece.IDENTITY, out.getCopyOfBuffer());
+    }
+
+    Identity identity(Piece piece) throws IOException {
+        if (piece.kind != Piece.IDENTITY) {
+            throw new IllegalArgumentException("not an identity: kind " + piece.kind);
+        }
+        in.setBuffer(piece.bytes);
+        UserIdentity id = in.readBoolean() ? identities.deserialize(in) : null;
+        int n = in.readInt();
+        List<IdentityInput> waiting = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            waiting.add(inputs.deserialize(in));
+        }
+        return new Identity(id, waiting);
     }
 
     // ---------------------------------------------------------------- parts

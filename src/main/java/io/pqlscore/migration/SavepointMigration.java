@@ -120,7 +120,17 @@ public final class SavepointMigration {
         for (String uid : stateless(model)) {
             writer.removeOperator(OperatorIdentifier.forUid(uid));
         }
-        writer.withOperator(OperatorIdentifier.forUid(ScoringTopology.UID_ACCOUNTS), accountStage).write(target);
+        writer.withOperator(OperatorIdentifier.forUid(ScoringTopology.UID_ACCOUNTS), accountStage);
+        if (hasOperator(metadata, V1State.UID_IDENTITY)) {
+            // the last v1 releases had the identity stage already, as a keyed process function
+            // whose waiting records sat in 'pending': they move to the stage's spill list
+            OperatorIdentifier identity = OperatorIdentifier.forUid(V1State.UID_IDENTITY);
+            DataStream<Piece> users = v1.readKeyedState(identity, new V1Readers.Identity(), Types.STRING, pieces)
+                    .filter(new IdentityCount()).name("v1 identities");
+            writer.removeOperator(identity).withOperator(identity, OperatorTransformation.bootstrapWith(users)
+                    .keyBy(p -> p.account, Types.STRING).transform(new IdentityStageWriter()));
+        }
+        writer.write(target);
 
         JobExecutionResult done = env.execute("pqlscore: migrate savepoint " + from);
         Map<String, Long> counts = new LinkedHashMap<>();
@@ -203,6 +213,11 @@ public final class SavepointMigration {
             }
         }
         return out;
+    }
+
+    private static boolean hasOperator(CheckpointMetadata metadata, String uid) {
+        OperatorID id = operatorId(uid);
+        return metadata.getOperatorStates().stream().anyMatch(op -> op.getOperatorID().equals(id));
     }
 
     private static OperatorID operatorId(String uid) {

@@ -1,6 +1,8 @@
 package io.pqlscore.migration;
 
+import io.pqlscore.events.IdentityInput;
 import io.pqlscore.events.UsageEvent;
+import io.pqlscore.identity.UserIdentity;
 import io.pqlscore.model.Signal;
 import io.pqlscore.model.SignalKind;
 import io.pqlscore.patterns.PatternState;
@@ -91,6 +93,34 @@ final class V1Readers {
             Map<String, EntityState> u = copy(users);
             Map<Long, List<ScorerInput>> p = copy(pending);
             out.collect(a == null && u.isEmpty() && p.isEmpty() ? Piece.nothing() : codec.scorer(accountId, a, u, p));
+        }
+    }
+
+    /**
+     * {@code identity-resolver} of the last v1 releases (a keyed process function): per user, its
+     * identity and the records waiting for the watermark in {@code pending}.
+     */
+    static final class Identity extends KeyedStateReaderFunction<String, Piece> {
+        private static final long serialVersionUID = 1L;
+        private transient ValueState<UserIdentity> identity;
+        private transient MapState<Long, List<IdentityInput>> pending;
+        private transient PieceCodec codec;
+
+        @Override
+        public void open(OpenContext openContext) {
+            identity = getRuntimeContext().getState(V1State.identity());
+            pending = getRuntimeContext().getMapState(V1State.identityPending());
+            codec = new PieceCodec();
+        }
+
+        @Override
+        public void readKey(String user, Context ctx, Collector<Piece> out) throws Exception {
+            UserIdentity id = identity.value();
+            List<IdentityInput> waiting = new ArrayList<>();
+            for (List<IdentityInput> at : copy(pending).values()) {
+                waiting.addAll(at);
+            }
+            out.collect(id == null && waiting.isEmpty() ? Piece.nothing() : codec.identity(user, id, waiting));
         }
     }
 

@@ -1,7 +1,10 @@
 package io.pqlscore.migration;
 
+import io.pqlscore.events.IdentityInput;
 import io.pqlscore.events.UsageEvent;
+import io.pqlscore.identity.UserIdentity;
 import io.pqlscore.model.Signal;
+import io.pqlscore.pipeline.ScoringTopology;
 import io.pqlscore.scoring.AccountState;
 import io.pqlscore.scoring.EntityState;
 import io.pqlscore.scoring.ScorerInput;
@@ -48,6 +51,22 @@ final class V1State {
     static final String SCORER_PENDING = "pending";
     static final String ACCOUNT = "account";
     static final String USERS = "users";
+
+    // ---------------------------------------------------------------- identity-resolver (identity.IdentityResolution, last v1 releases)
+
+    /** The identity stage's uid: unchanged, but its waiting records moved from {@code pending} to {@code spilled-records}. */
+    static final String UID_IDENTITY = ScoringTopology.UID_IDENTITY;
+    static final String IDENTITY = "identity";
+    /** Records waiting for the watermark, by event time: {@code MapState<Long, List<IdentityInput>>}. */
+    static final String IDENTITY_PENDING = "pending";
+
+    static ValueStateDescriptor<UserIdentity> identity() {
+        return new ValueStateDescriptor<>(IDENTITY, Types.POJO(UserIdentity.class));
+    }
+
+    static MapStateDescriptor<Long, List<IdentityInput>> identityPending() {
+        return new MapStateDescriptor<>(IDENTITY_PENDING, Types.LONG, Types.LIST(Types.POJO(IdentityInput.class)));
+    }
 
     // ---------------------------------------------------------------- pattern-<signal>-<scope> (Flink CEP's CepOperator, SharedBuffer)
 
