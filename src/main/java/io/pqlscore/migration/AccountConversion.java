@@ -5,7 +5,6 @@ import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
 import io.pqlscore.model.SignalKind;
 import io.pqlscore.patterns.PatternMachines;
-import io.pqlscore.patterns.PatternState;
 import io.pqlscore.scoring.AccountEntry;
 import io.pqlscore.scoring.AccountPass;
 import io.pqlscore.scoring.AccountState;
