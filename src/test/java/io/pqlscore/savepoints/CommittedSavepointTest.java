@@ -97,6 +97,39 @@ class CommittedSavepointTest {
         resumeAndCompare(V1_LAST, fixture, convert(fixture, work.resolve("converted")), 2, SavepointFixtureGenerator.ROCKSDB);
     }
 
+    /**
+     * The converted savepoint keeps the v1 file source's state: the job watches the directory the
+     * v1 job read its first part from, again holding those files (as a live directory would) and
+     * the rest as a new file, and reads only the new file. (The other tests publish into a new
+     * directory, where a lost source state would go unnoticed.)
+     */
+    @Test
+    void theConvertedSavepointsFileSourceSkipsTheFilesTheV1JobHadRead() throws Exception {
+        Path fixture = fixture(V1);
+        Path firstPart = firstPartDirectory(fixture.resolve("savepoint"));
+        assertThat(firstPart).as("the directory the v1 job read (it no longer exists)").doesNotExist();
+        try {
+            Files.createDirectories(firstPart);
+            List<byte[]> lines = SavepointJobs.lines(io.pqlscore.testing.Shared.conformance().resolve("cases")
+                    .resolve(SavepointFixtureGenerator.CASE + ".events.jsonl"));
+            SavepointJobs.publishSpread(firstPart, "part-1", lines.subList(0, SavepointFixtureGenerator.RECORDS_BEFORE),
+                    SavepointFixtureGenerator.PARALLELISM);
+            resumeAndCompare(V1, fixture, convert(fixture, work.resolve("converted")), 2, Map.of("state.backend.type",
+                    "hashmap"), firstPart);
+        } finally {
+            SavepointJobs.deleteRecursively(firstPart.getParent());
+        }
+    }
+
+    /** The directory of the files the job that wrote a savepoint had read, as its file source's state names them. */
+    private static Path firstPartDirectory(Path savepoint) throws Exception {
+        String metadata = new String(Files.readAllBytes(savepoint.resolve("_metadata")), StandardCharsets.ISO_8859_1);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("file:(/[A-Za-z0-9._/-]+?)/part-1-0\\.jsonl")
+                .matcher(metadata);
+        assertThat(m.find()).as("the first part's file in the source state of %s", savepoint).isTrue();
+        return Paths.get(m.group(1));
+    }
+
     private Path copy(Path fixture) throws Exception {
         Path savepoint = work.resolve("savepoint");
         SavepointJobs.copyRecursively(fixture.resolve("savepoint"), savepoint);
@@ -120,6 +153,12 @@ class CommittedSavepointTest {
 
     private void resumeAndCompare(String name, Path fixture, Path savepoint, int parallelism, Map<String, String> backend)
             throws Exception {
+        resumeAndCompare(name, fixture, savepoint, parallelism, backend, Files.createDirectories(work.resolve("input")));
+    }
+
+    /** Resumes {@code savepoint} watching {@code dir}, publishes the fixture's input there, drains, compares. */
+    private void resumeAndCompare(String name, Path fixture, Path savepoint, int parallelism, Map<String, String> backend,
+            Path dir) throws Exception {
         long t0 = System.nanoTime();
         Path modelPath = fixture.resolve("model.yaml");
         ScoringModel model = ModelLoader.load(modelPath);
@@ -127,13 +166,15 @@ class CommittedSavepointTest {
         List<String> expected = Files.readAllLines(fixture.resolve("expected-resumed.transitions.jsonl"),
                 StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).collect(Collectors.toList());
 
-        Path dir = Files.createDirectories(work.resolve("input"));
         SavepointJobs.Run run = null;
         try {
             run = SavepointJobs.start("committed savepoint " + name + " at p" + parallelism, model,
                     SavepointJobs.continuous(modelPath, dir, parallelism), savepoint.toUri().toString(), backend);
             SavepointJobs.publish(dir, "input.jsonl", input);
             SavepointJobs.awaitRead(REPORTER, run, SavepointJobs.records(input));
+            Thread.sleep(1000); // five scans of the watched directory: time to read anything else it would
+            assertThat(SavepointJobs.recordsRead(REPORTER, run.id())).as("records read: the new file's only")
+                    .isEqualTo(SavepointJobs.records(input));
             SavepointJobs.drain(run, work.resolve("final"));
         } catch (IllegalStateException | java.util.concurrent.ExecutionException e) {
             throw new AssertionError("the committed savepoint " + name + " does not restore with this code: a "
