@@ -107,17 +107,23 @@ class CommittedSavepointTest {
     void theConvertedSavepointsFileSourceSkipsTheFilesTheV1JobHadRead() throws Exception {
         Path fixture = fixture(V1);
         Path firstPart = firstPartDirectory(fixture.resolve("savepoint"));
-        assertThat(firstPart).as("the directory the v1 job read (it no longer exists)").doesNotExist();
-        try {
+        // that directory is a fixed path under /tmp: builds of other checkouts on this machine take turns
+        try (java.nio.channels.FileChannel lock = java.nio.channels.FileChannel.open(
+                firstPart.getParent().resolveSibling(firstPart.getParent().getFileName() + ".lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock held = lock.lock()) {
+            SavepointJobs.deleteRecursively(firstPart.getParent()); // a run that died half-way
             Files.createDirectories(firstPart);
             List<byte[]> lines = SavepointJobs.lines(io.pqlscore.testing.Shared.conformance().resolve("cases")
                     .resolve(SavepointFixtureGenerator.CASE + ".events.jsonl"));
             SavepointJobs.publishSpread(firstPart, "part-1", lines.subList(0, SavepointFixtureGenerator.RECORDS_BEFORE),
                     SavepointFixtureGenerator.PARALLELISM);
-            resumeAndCompare(V1, fixture, convert(fixture, work.resolve("converted")), 2, Map.of("state.backend.type",
-                    "hashmap"), firstPart);
-        } finally {
-            SavepointJobs.deleteRecursively(firstPart.getParent());
+            try {
+                resumeAndCompare(V1, fixture, convert(fixture, work.resolve("converted")), 2, Map.of("state.backend.type",
+                        "hashmap"), firstPart);
+            } finally {
+                SavepointJobs.deleteRecursively(firstPart.getParent());
+            }
         }
     }
 
