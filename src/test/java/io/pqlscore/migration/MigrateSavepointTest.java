@@ -47,7 +47,7 @@ class MigrateSavepointTest {
     @Test
     void missingOrUnknownArgumentsAreExitCodeTwo() {
         assertThat(run("--from", "x")).isEqualTo(2);
-        assertThat(err()).contains("--to, --model required");
+        assertThat(err()).contains("Missing required options").contains("--to").contains("--model");
         assertThat(run("--from", "x", "--to", "y", "--model", "z", "--frmo", "x")).isEqualTo(2);
         assertThat(run("--from", "x", "--to", "y", "--model", "z", "--max-parallelism", "0")).isEqualTo(2);
     }
