@@ -76,7 +76,7 @@ class LayeringTest {
             List.of("sources", "sinks"),        // files and stdout, through the pipeline's ports
             List.of("kafka", "jdbc"),           // the connectors
             List.of("app"),                     // ScoringJob: options in, job graph out
-            List.of("generator", "backtest", "inspector"), // the tools around the job
+            List.of("generator", "backtest", "inspector", "migration"), // the tools around the job
             List.of("cli"));                    // pqlscore: one command line over the job and the tools
 
     /** The packages that become the core module: no connector, no tool, no command line. */
@@ -114,8 +114,8 @@ class LayeringTest {
                     "org.apache.flink.connector.jdbc..", "org.postgresql..", "org.flywaydb..", "java.sql..");
 
     @ArchTest
-    static final ArchRule onlyTheInspectorReadsSavepoints = noClasses()
-            .that().resideOutsideOfPackage("io.pqlscore.inspector..")
+    static final ArchRule onlyTheSavepointToolsReadSavepoints = noClasses()
+            .that().resideOutsideOfPackages("io.pqlscore.inspector..", "io.pqlscore.migration..")
             .should().dependOnClassesThat().resideInAPackage("org.apache.flink.state.api..")
             .because("the State Processor API is a tool's, not the job's");
 

@@ -255,8 +255,9 @@ public final class PatternMachines implements AutoCloseable {
     }
 
     /** A fingerprint of what a signal's pattern is: a state built for another one is dropped. */
-    static int definition(Signal s) {
-        // names, not enum hash codes: those differ between JVMs, and this is stored with the state
+    public static int definition(Signal s) {
+        // the kind's name, not the enum's identity hash: that differs between JVMs, and a state restored
+        // in another JVM (every restore, every converted savepoint) would be taken for another pattern
         int h = s.id().hashCode() * 31 + s.kind().name().hashCode();
         if (s.kind() == SignalKind.SEQUENCE) {
             h = h * 31 + Long.hashCode(s.withinMs());

@@ -183,9 +183,19 @@ public final class AccountEntry implements AccountStore {
 
     // ---------------------------------------------------------------- the operator's side
 
-    /** A wake-up read back from state. */
-    void restoreUserWake(String userId, long time) {
+    /** A wake-up read back from state (or carried over from another state layout: state migration). */
+    public void restoreUserWake(String userId, long time) {
         userWakes.set(userId, time);
+    }
+
+    /** When a user's pattern states next need pruning, carried over from another state layout (state migration). */
+    public void restorePatternWake(String userId, long time) {
+        patternWakes.set(userId, time);
+    }
+
+    /** A kept {@code messageId} fingerprint carried over from another state layout (state migration; in time order). */
+    public void restoreKept(long fingerprint, long time) {
+        kept.keep(fingerprint, time);
     }
 
     /** Users whose wake-up at {@code time} has been handled: their agenda entry goes. */

@@ -42,7 +42,8 @@ class ModelSchemaTest {
         try (Stream<Path> shipped = Files.list(Path.of("core/src/main/resources/models"))) {
             shipped.filter(p -> p.toString().endsWith(".yaml")).sorted().forEach(p -> out.add(file(p)));
         }
-        out.add(file(Path.of("job/src/test/resources/savepoints/v1/model.yaml")));
+        out.add(file(Path.of("tools/src/test/resources/savepoints/v1/model.yaml")));
+        out.add(file(Path.of("tools/src/test/resources/savepoints/v2/model.yaml")));
         // the kustomize base's model, which its configMapGenerator turns into the model ConfigMap
         out.add(file(Path.of("k8s/base/model.yaml")));
         for (String[] block : modelBlocksOfModelMd()) {

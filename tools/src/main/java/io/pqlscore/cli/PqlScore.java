@@ -9,6 +9,7 @@ import io.pqlscore.generator.GenerateCommand;
 import io.pqlscore.jdbc.SchemaCommand;
 import io.pqlscore.model.ValidateCommand;
 import io.pqlscore.inspector.InspectCommand;
+import io.pqlscore.migration.MigrateSavepoint;
 import java.io.PrintStream;
 import picocli.CommandLine.Command;
 
@@ -24,7 +25,7 @@ import picocli.CommandLine.Command;
         description = "Real-time PQL/PQA scoring on Apache Flink: the job and its tools.",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {ScoringJob.class, ValidateCommand.class, BacktestCommand.class, GenerateCommand.class,
-            InspectCommand.class, SchemaCommand.class},
+            InspectCommand.class, SchemaCommand.class, MigrateSavepoint.class},
         commandListHeading = "%nCommands:%n",
         footer = {"", "Run 'pqlscore COMMAND --help' for a command's options. Durations are written as in the model"
                 + " file: a number and one of ms, s, m, h, d (30s, 5m, 90d)."},

@@ -24,8 +24,9 @@ import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.util.TestStreamEnvironment;
 
 /**
- * Writes the committed savepoint fixture that {@link CommittedSavepointTest} restores (see
- * {@code docs/SAVEPOINTS.md}). A tool, not a test: run it from the repository root with
+ * Writes the committed savepoint fixture of the current state layout that {@link
+ * CommittedSavepointTest} restores ({@value #DEFAULT_FIXTURE}, see {@code docs/SAVEPOINTS.md}). A
+ * tool, not a test: run it from the repository root with
  *
  * <pre>
  * mvn -q test-compile exec:exec -Dexec.mainClass=io.pqlscore.savepoints.SavepointFixtureGenerator
@@ -55,12 +56,18 @@ import org.apache.flink.streaming.util.TestStreamEnvironment;
  * <p>{@code --expected-only} keeps the committed savepoint and only re-records
  * {@code expected-resumed.transitions.jsonl} by resuming it with the current code: for an intended
  * change of scoring output that keeps the state compatible (the old savepoint must still restore).
+ * A fixture of the earlier topology ({@code --fixture tools/src/test/resources/savepoints/v1}: its
+ * {@code fixture.properties} names no {@value #LAYOUT_KEY}) is converted first, by the command
+ * operators run ({@code io.pqlscore.migration.MigrateSavepoint}), and resumed from the result.
  *
  * <p>Options: {@code --fixture DIR} (default {@value #DEFAULT_FIXTURE}), {@code --shared DIR}
  * (default {@code -Dshared.dir} or {@code contract}).
  */
 public final class SavepointFixtureGenerator {
-    static final String DEFAULT_FIXTURE = "job/src/test/resources" + CommittedSavepointTest.FIXTURE;
+    static final String DEFAULT_FIXTURE = "tools/src/test/resources" + CommittedSavepointTest.FIXTURE;
+    /** The fixture property naming the state layout; absent in fixtures of the earlier topology (v1). */
+    static final String LAYOUT_KEY = "state-layout";
+    static final String LAYOUT = "v2 (account-stage: one keyed operator per account)";
     static final String CASE = "11-generated";
     static final int RECORDS_BEFORE = 2000;
     static final int PARALLELISM = 2;
@@ -112,7 +119,7 @@ public final class SavepointFixtureGenerator {
             cluster.start();
             TestStreamEnvironment.setAsContext(cluster, PARALLELISM);
             if (expectedOnly) {
-                List<String> resumed = resume(reporter, fixture, work);
+                List<String> resumed = resume(reporter, fixture, work, isV1(fixture));
                 write(fixture.resolve("expected-resumed.transitions.jsonl"), SavepointJobs.sorted(resumed));
                 System.out.printf(Locale.ROOT, "re-recorded %s: %d transitions after resuming the committed savepoint "
                         + "(%.1f s)%n", fixture.resolve("expected-resumed.transitions.jsonl"), resumed.size(), secs(t0));
@@ -154,7 +161,7 @@ public final class SavepointFixtureGenerator {
         write(staging.resolve("before-savepoint.transitions.jsonl"), SavepointJobs.sorted(before));
 
         // 3. resume the staged copy as the test does: the expected output
-        List<String> resumed = resume(reporter, staging, work);
+        List<String> resumed = resume(reporter, staging, work, false);
 
         // 4. before + resumed must be an uninterrupted run's output
         CollectingSinks reference = SavepointJobs.runBounded("savepoint fixture: uninterrupted reference", model,
@@ -177,6 +184,7 @@ public final class SavepointFixtureGenerator {
                 "max-parallelism=720",
                 "state-backend=rocksdb (timers in RocksDB)",
                 "savepoint-format=CANONICAL, stop without drain",
+                LAYOUT_KEY + "=" + LAYOUT,
                 "scorer-watermark-at-savepoint=" + Timestamps.format(cut),
                 "transitions-before-savepoint=" + before.size(),
                 "transitions-after-savepoint=" + resumed.size()));
@@ -189,18 +197,31 @@ public final class SavepointFixtureGenerator {
                 bytes(size(fixture.resolve("savepoint"))));
     }
 
-    /** Resumes the fixture's savepoint with its rest of the input, ended by the final watermark. */
-    private static List<String> resume(InMemoryReporter reporter, Path fixture, Path work) throws Exception {
+    /**
+     * Resumes the fixture's savepoint with its rest of the input, ended by the final watermark; a
+     * savepoint of the earlier topology is converted first.
+     */
+    private static List<String> resume(InMemoryReporter reporter, Path fixture, Path work, boolean v1) throws Exception {
         Path modelPath = fixture.resolve("model.yaml");
         List<byte[]> rest = SavepointJobs.lines(fixture.resolve("input.jsonl"));
         Path input = Files.createDirectories(work.resolve("resumed-input"));
+        Path savepoint = v1 ? CommittedSavepointTest.convert(fixture, work.resolve("converted"))
+                : fixture.resolve("savepoint");
         SavepointJobs.Run run = SavepointJobs.start("savepoint fixture: resumed", ModelLoader.load(modelPath),
-                SavepointJobs.continuous(modelPath, input, PARALLELISM), fixture.resolve("savepoint").toUri().toString(),
-                null);
+                SavepointJobs.continuous(modelPath, input, PARALLELISM), savepoint.toUri().toString(), null);
         SavepointJobs.publish(input, "input.jsonl", rest);
         SavepointJobs.awaitRead(reporter, run, SavepointJobs.records(rest));
         SavepointJobs.drain(run, work.resolve("final"));
         return run.out.transitions();
+    }
+
+    /** A fixture of the earlier topology: its properties name no state layout. */
+    static boolean isV1(Path fixture) throws IOException {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Files.newInputStream(fixture.resolve("fixture.properties"))) {
+            p.load(in);
+        }
+        return p.getProperty(LAYOUT_KEY) == null;
     }
 
     private static void write(Path file, List<String> lines) throws IOException {
