@@ -8,14 +8,16 @@ Each sample goes to the first part (in the order below) whose frames appear on i
 from the top (the leaf) down: so a RocksDB read inside the engine counts as state, the engine's
 own arithmetic as engine. Parts:
   parse    Kafka record -> ParsedRecord (EventParser, Jackson) and the router
-  nfa      the patterns' Flink CEP NFAs (PatternMachines)
+  nfa      the patterns' Flink CEP NFAs (PatternMachines; in the earlier topology, the CEP operators)
   state    keyed state: the account stage's cache misses and write-back, the codec, RocksDB
   engine   ScoreEngine: applying records, evaluations, ticks and retention
   pass     dedupe and the rest of the account pass (AccountPass, KeptMessageIds)
-  buffer   the event-time buffer and wake-ups (OrderedKeyedOperator, EventTimeQueue, TimeHeap, WakeQueue)
+  buffer   the event-time buffer and wake-ups (OrderedKeyedOperator, EventTimeQueue, TimeHeap, WakeQueue;
+           in the earlier topology, the sequencer)
   identity identity resolution (SPEC 8)
   sinks    outputs: transitions to JSON and Kafka producers, dead letters
-  network  Flink's record serialization and network stack (serializers, buffers, mailbox)
+  network  Flink's record serialization and network stack (buffers, mailbox; a serializer counts for
+           its caller: under keyed state it is state)
   kafka    the Kafka source's fetching and the broker (in-process)
   other    everything else (GC and compiler threads are not sampled by JFR)
 --job keeps samples of threads whose name contains SUBSTRING; --from/--to keep samples whose
@@ -30,14 +32,16 @@ import sys
 
 FRAME = re.compile(r'^\s+([\w$.<>/]+)\(.*\)\s+line:')
 PARTS = [
-    ("nfa", ("io.pqlscore.patterns.",)),
+    ("nfa", ("io.pqlscore.patterns.", "org.apache.flink.cep.")),
     ("state", ("io.pqlscore.scoring.EntityCodec", "io.pqlscore.scoring.AccountOperator.entry",
                "io.pqlscore.scoring.AccountOperator.write", "io.pqlscore.scoring.AccountOperator.snapshotState",
                "io.pqlscore.scoring.AccountOperator$1", "org.rocksdb.", "org.apache.flink.state.rocksdb.",
                "org.apache.flink.runtime.state.")),
     ("engine", ("io.pqlscore.scoring.ScoreEngine",)),
     ("pass", ("io.pqlscore.scoring.",)),
-    ("buffer", ("io.pqlscore.buffer.",)),
+    # the earlier topology's sequencer (commit 610ef53 and before) counts as the buffer too
+    ("buffer", ("io.pqlscore.buffer.", "io.pqlscore.events.EventSequencer", "io.pqlscore.events.EventTimeBuckets",
+                "io.pqlscore.events.SequencerOperator")),
     ("identity", ("io.pqlscore.identity.",)),
     ("parse", ("io.pqlscore.events.EventParser", "io.pqlscore.events.RecordRouter", "io.pqlscore.kafka.KafkaEventSource",
                "com.fasterxml.jackson.")),
@@ -76,12 +80,22 @@ def samples(path):
         yield thread, start, frames
 
 
+# Serializers and memory views work for whoever calls them: a POJO serializer under a RocksDB
+# state access is state, under the record writer network. A sample whose first match is one of
+# these goes to the next match further down its stack (network when there is none).
+BY_CALLER = ("org.apache.flink.api.", "org.apache.flink.core.memory.")
+
+
 def part(frames):
+    by_caller = False
     for f in frames:
+        if f.startswith(BY_CALLER):
+            by_caller = True
+            continue
         for name, prefixes in PARTS:
             if f.startswith(prefixes):
                 return name
-    return "other"
+    return "network" if by_caller else "other"
 
 
 def main():

@@ -2,25 +2,25 @@ package io.pqlscore.buffer;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
  * Records waiting for the watermark, each held once: in a binary heap by event time while there
  * is room ({@link TimeHeap}: a put costs a sift over primitive times, no serialization), and beyond {@code
- * heapBudget} records appended to their key's spill list in keyed state (a RocksDB merge: no read).
- * A key's spilled records come back into the heap, all at once, before anything at or after its
- * earliest spilled time is released, so the release order is the same either way: by event time,
- * whatever was spilled.
+ * heapBudget} records appended to their key's spill list of their time bucket in keyed state (a
+ * RocksDB merge: no read). A bucket's spilled records come back into the heap, all keys at once,
+ * before anything at or after the bucket's start is released, so the release order is the same
+ * either way: by event time, whatever was spilled. Only buckets the watermark has reached come
+ * back, so the heap holds at most its budget plus one bucket's records: with the model's
+ * out-of-orderness bound of minutes on a fast live stream, most of those minutes stay spilled
+ * instead of returning to the heap (and to every checkpoint's synchronous part) long before due.
  *
  * <p>The queue does not order records of one instant; its owner does ({@code messageId}, SPEC 3).
  * It snapshots nothing itself: its owner writes the heap records and the spill index to raw keyed
- * state by key group ({@link #forEachHeapRecord}, {@link #forEachSpilledKey}). Not thread-safe:
+ * state by key group ({@link #forEachHeapRecord}, {@link #forEachSpilled}). Not thread-safe:
  * the task thread only.
  */
 public final class EventTimeQueue<T> {
@@ -31,33 +31,47 @@ public final class EventTimeQueue<T> {
         long time(T record);
     }
 
-    /** The owner's keyed spill lists (each call sets the current key itself). */
+    /** The owner's keyed spill lists, one per key and bucket (each call sets the current key itself). */
     public interface Spill<T> {
-        void append(String key, T record) throws Exception;
+        void append(String key, long bucket, T record) throws Exception;
 
-        /** Removes and returns the key's spilled records (any order). */
-        List<T> take(String key) throws Exception;
+        /** Removes and returns the key's records spilled in {@code bucket} (any order). */
+        List<T> take(String key, long bucket) throws Exception;
+    }
+
+    /** A spill index entry: key, bucket start and the records spilled there. */
+    public interface SpilledConsumer {
+        void accept(String key, long bucket, long count);
     }
 
     private final Records<T> records;
     private final int heapBudget;
+    private final long bucketMs;
     private final TimeHeap<T> heap = new TimeHeap<>();
-    /** Per key with spilled records: the earliest spilled event time and how many there are. */
-    private final Map<String, long[]> spilledFrom = new HashMap<>();
-    private final TreeMap<Long, Set<String>> spilledKeys = new TreeMap<>();
+    /** Per bucket start with spilled records: how many each key spilled there. */
+    private final TreeMap<Long, Map<String, long[]>> spilled = new TreeMap<>();
     private long spilledSize;
 
-    public EventTimeQueue(Records<T> records, int heapBudget) {
+    /**
+     * @param heapBudget records held on the heap before new ones spill
+     * @param bucketMs width of a spill bucket in event time: what comes back into the heap at once
+     */
+    public EventTimeQueue(Records<T> records, int heapBudget, long bucketMs) {
+        if (bucketMs <= 0) {
+            throw new IllegalArgumentException("spill bucket width must be positive: " + bucketMs);
+        }
         this.records = records;
         this.heapBudget = heapBudget;
+        this.bucketMs = bucketMs;
     }
 
-    /** Adds a record: to the heap, or when the heap holds its budget, to its key's spill list. */
+    /** Adds a record: to the heap, or when the heap holds its budget, to its key's spill list of its bucket. */
     public void add(T record, Spill<T> spill) throws Exception {
         if (heap.size() >= heapBudget) {
             String key = records.key(record);
-            spill.append(key, record);
-            indexSpilled(key, records.time(record), 1);
+            long bucket = Math.floorDiv(records.time(record), bucketMs) * bucketMs;
+            spill.append(key, bucket, record);
+            indexSpilled(key, bucket, 1);
             return;
         }
         addToHeap(record);
@@ -67,24 +81,9 @@ public final class EventTimeQueue<T> {
         heap.add(records.time(record), record);
     }
 
-    private void indexSpilled(String key, long time, long count) {
+    private void indexSpilled(String key, long bucket, long count) {
         spilledSize += count;
-        long[] entry = spilledFrom.get(key);
-        if (entry != null) {
-            entry[1] += count;
-            if (entry[0] <= time) {
-                return;
-            }
-            Set<String> keys = spilledKeys.get(entry[0]);
-            keys.remove(key);
-            if (keys.isEmpty()) {
-                spilledKeys.remove(entry[0]);
-            }
-            entry[0] = time;
-        } else {
-            spilledFrom.put(key, new long[] {time, count});
-        }
-        spilledKeys.computeIfAbsent(time, t -> new HashSet<>()).add(key);
+        spilled.computeIfAbsent(bucket, b -> new HashMap<>()).computeIfAbsent(key, k -> new long[1])[0] += count;
     }
 
     /**
@@ -94,16 +93,17 @@ public final class EventTimeQueue<T> {
     public long next(long bound, Spill<T> spill) throws Exception {
         while (true) {
             long h = heap.isEmpty() ? Long.MAX_VALUE : heap.firstTime();
-            long s = spilledKeys.isEmpty() ? Long.MAX_VALUE : spilledKeys.firstKey();
-            if (!spilledKeys.isEmpty() && s <= bound && s <= h) {
-                for (String key : spilledKeys.remove(s)) {
-                    spilledSize -= spilledFrom.remove(key)[1];
-                    List<T> back = spill.take(key);
-                    for (T r : back) {
-                        addToHeap(r);
+            if (!spilled.isEmpty()) {
+                long s = spilled.firstKey();
+                if (s <= bound && s <= h) {
+                    for (Map.Entry<String, long[]> e : spilled.pollFirstEntry().getValue().entrySet()) {
+                        spilledSize -= e.getValue()[0];
+                        for (T r : spill.take(e.getKey(), s)) {
+                            addToHeap(r);
+                        }
                     }
+                    continue;
                 }
-                continue;
             }
             return h <= bound ? h : Long.MAX_VALUE;
         }
@@ -128,9 +128,9 @@ public final class EventTimeQueue<T> {
         heap.forEach(action);
     }
 
-    /** Every key with spilled records: its earliest spilled time and its count. */
-    public void forEachSpilledKey(BiConsumer<String, long[]> action) {
-        spilledFrom.forEach((k, v) -> action.accept(k, v.clone()));
+    /** Every (key, bucket) with spilled records and their count. */
+    public void forEachSpilled(SpilledConsumer action) {
+        spilled.forEach((bucket, keys) -> keys.forEach((key, n) -> action.accept(key, bucket, n[0])));
     }
 
     /** Restores a record into the heap (whatever the budget: it was there when snapshotted). */
@@ -138,8 +138,8 @@ public final class EventTimeQueue<T> {
         addToHeap(record);
     }
 
-    /** Restores a key's spill index entry: {@code count} records from {@code from} on. */
-    public void restoreSpilledKey(String key, long from, long count) {
-        indexSpilled(key, from, count);
+    /** Restores a spill index entry: {@code count} records of {@code key} spilled in {@code bucket}. */
+    public void restoreSpilled(String key, long bucket, long count) {
+        indexSpilled(key, bucket, count);
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
 import org.apache.flink.core.memory.DataInputViewStreamWrapper;
 import org.apache.flink.core.memory.DataOutputViewStreamWrapper;
 import io.pqlscore.metrics.Metrics;
@@ -19,6 +20,7 @@ import org.apache.flink.runtime.state.KeyGroupStatePartitionStreamProvider;
 import org.apache.flink.runtime.state.KeyedStateCheckpointOutputStream;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.internal.InternalListState;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -49,9 +51,22 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
         implements OneInputStreamOperator<T, OUT> {
     private static final long serialVersionUID = 1L;
 
-    /** The keyed list state that holds records beyond the heap budget. */
+    /**
+     * The keyed list state of the first layout (and of savepoints converted from v1): one list per
+     * key, read back whole. Restores load it into the heap; nothing is spilled there any more.
+     */
     public static final String SPILL_STATE = "spilled-records";
-    private static final int RAW_FORMAT = 1;
+    /** The keyed list state that holds records beyond the heap budget: one list per key and time bucket (namespace). */
+    public static final String SPILL_BUCKETS_STATE = "spilled-buckets";
+    /**
+     * Width of a spill bucket in event time. A bucket comes back into the heap whole once the
+     * watermark reaches its start, so the heap holds at most its budget plus the records of one
+     * bucket; narrower buckets mean more (key, bucket) lists and index entries on a fast stream.
+     */
+    public static final long SPILL_BUCKET_MS = 10_000L;
+    /** Raw keyed state: 1 = spill index by key (the {@link #SPILL_STATE} lists); 2 = by key and bucket. */
+    private static final int RAW_FORMAT = 2;
+    private static final int RAW_FORMAT_KEY_LISTS = 1;
 
     private final TypeSerializer<T> recordSerializer;
     private final int heapBudget;
@@ -61,7 +76,10 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
 
     private transient EventTimeQueue<T> queue;
     private transient WakeQueue wakes;
-    private transient ListState<T> spilled;
+    private transient ListState<T> legacySpilled;
+    private transient InternalListState<Object, Long, T> spilled;
+    /** Keys whose records a restored snapshot of the first layout holds in {@link #SPILL_STATE}. */
+    private transient List<String> legacySpillKeys;
     private transient EventTimeQueue.Spill<T> spill;
     private transient long watermark;
     private transient boolean rebuildFromKeyedState;
@@ -98,8 +116,8 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
 
     /**
      * After a restore from state without this operator's raw keyed state (a savepoint written by
-     * the State Processor API): rebuild the wake-ups from keyed state ({@link #setWake}). The spill
-     * index is rebuilt before this is called.
+     * the State Processor API): rebuild the wake-ups from keyed state ({@link #setWake}). The records
+     * waiting in {@link #SPILL_STATE}'s lists are back in the heap before this is called.
      */
     protected void rebuildWakes() throws Exception {}
 
@@ -174,23 +192,30 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
             }
         };
         tieOrder = this::compareTies;
-        queue = new EventTimeQueue<>(records, heapBudget);
+        queue = new EventTimeQueue<>(records, heapBudget, SPILL_BUCKET_MS);
         wakes = new WakeQueue();
         watermark = Long.MIN_VALUE;
-        spilled = context.getKeyedStateStore().getListState(new ListStateDescriptor<>(SPILL_STATE, recordSerializer));
+        legacySpilled = context.getKeyedStateStore().getListState(new ListStateDescriptor<>(SPILL_STATE, recordSerializer));
+        @SuppressWarnings("unchecked")
+        InternalListState<Object, Long, T> buckets = (InternalListState<Object, Long, T>) getOrCreateKeyedState(
+                LongSerializer.INSTANCE, new ListStateDescriptor<>(SPILL_BUCKETS_STATE, recordSerializer));
+        spilled = buckets;
+        legacySpillKeys = new ArrayList<>();
         spill = new EventTimeQueue.Spill<>() {
             @Override
-            public void append(String key, T record) throws Exception {
+            public void append(String key, long bucket, T record) throws Exception {
                 Object current = getCurrentKey();
                 setKey(key);
+                spilled.setCurrentNamespace(bucket);
                 spilled.add(record);
                 restoreKey(current);
             }
 
             @Override
-            public List<T> take(String key) throws Exception {
+            public List<T> take(String key, long bucket) throws Exception {
                 Object current = getCurrentKey();
                 setKey(key);
+                spilled.setCurrentNamespace(bucket);
                 List<T> out = new ArrayList<>();
                 Iterable<T> it = spilled.get();
                 if (it != null) {
@@ -225,30 +250,33 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
         metrics.gauge(Metrics.SPILLED_RECORDS, (Gauge<Long>) () -> queue.spilledSize());
         if (rebuildFromKeyedState) {
             rebuildFromKeyedState = false;
-            rebuildSpillIndex();
+            legacySpillKeys.clear();
+            getKeyedStateBackend().getKeys(SPILL_STATE, org.apache.flink.runtime.state.VoidNamespace.INSTANCE)
+                    .forEach(k -> legacySpillKeys.add((String) k));
+            loadLegacySpill();
             rebuildWakes();
+        } else {
+            loadLegacySpill();
         }
     }
 
-    private void rebuildSpillIndex() throws Exception {
-        List<String> keys = new ArrayList<>();
-        getKeyedStateBackend().getKeys(SPILL_STATE, org.apache.flink.runtime.state.VoidNamespace.INSTANCE)
-                .forEach(k -> keys.add((String) k));
-        for (String key : keys) {
+    /**
+     * Records of a restored first-layout snapshot (or of a converted v1 savepoint) that wait in
+     * {@link #SPILL_STATE}'s per-key lists go back into the heap, whatever its budget: at most the
+     * out-of-orderness bound's worth, once. Later spills use the buckets.
+     */
+    private void loadLegacySpill() throws Exception {
+        for (String key : legacySpillKeys) {
             setKey(key);
-            long from = Long.MAX_VALUE;
-            long n = 0;
-            Iterable<T> it = spilled.get();
+            Iterable<T> it = legacySpilled.get();
             if (it != null) {
                 for (T r : it) {
-                    from = Math.min(from, records.time(r));
-                    n++;
+                    queue.restoreHeapRecord(r);
                 }
             }
-            if (n > 0) {
-                queue.restoreSpilledKey(key, from, n);
-            }
+            legacySpilled.clear();
         }
+        legacySpillKeys.clear();
     }
 
     /** Keys with state of {@code stateName} in the default namespace: for {@link #rebuildWakes}. */
@@ -335,9 +363,9 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
         queue.forEachHeapRecord(r -> recordsByGroup.computeIfAbsent(
                 KeyGroupRangeAssignment.assignToKeyGroup(records.key(r), groups), g -> new ArrayList<>()).add(r));
         Map<Integer, List<Object[]>> spillByGroup = new HashMap<>();
-        queue.forEachSpilledKey((key, fromAndCount) -> spillByGroup.computeIfAbsent(
+        queue.forEachSpilled((key, bucket, count) -> spillByGroup.computeIfAbsent(
                 KeyGroupRangeAssignment.assignToKeyGroup(key, groups), g -> new ArrayList<>())
-                .add(new Object[] {key, fromAndCount[0], fromAndCount[1]}));
+                .add(new Object[] {key, bucket, count}));
         Map<Integer, List<Object[]>> wakesByGroup = new HashMap<>();
         wakes.forEach((key, time) -> wakesByGroup.computeIfAbsent(
                 KeyGroupRangeAssignment.assignToKeyGroup(key, groups), g -> new ArrayList<>()).add(new Object[] {key, time}));
@@ -373,7 +401,7 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
 
     private void readKeyGroup(DataInputViewStreamWrapper in) throws Exception {
         int format = in.readInt();
-        if (format != RAW_FORMAT) {
+        if (format != RAW_FORMAT && format != RAW_FORMAT_KEY_LISTS) {
             throw new IllegalStateException("unknown raw keyed state format " + format + " of " + getClass().getSimpleName());
         }
         int n = in.readInt();
@@ -383,8 +411,13 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
         int s = in.readInt();
         for (int i = 0; i < s; i++) {
             String key = in.readUTF();
-            long from = in.readLong();
-            queue.restoreSpilledKey(key, from, in.readLong());
+            long bucketOrFrom = in.readLong();
+            long count = in.readLong();
+            if (format == RAW_FORMAT_KEY_LISTS) {
+                legacySpillKeys.add(key); // the key's whole list, loaded in open()
+            } else {
+                queue.restoreSpilled(key, bucketOrFrom, count);
+            }
         }
         int k = in.readInt();
         for (int i = 0; i < k; i++) {
