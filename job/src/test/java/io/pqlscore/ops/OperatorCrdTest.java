@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * The Flink Kubernetes Operator resources of {@code k8s/} (every FlinkDeployment and
  * FlinkStateSnapshot of the kustomize base, the production overlay, the autoscaler component on
  * either, and the examples) against the CRDs of operator {@value OperatorCrds#VERSION}, which the
- * operator's API classes generate ({@code src/test/resources/k8s/operator-1.15.0/}): each as
+ * operator's API classes generate ({@code job/src/test/resources/k8s/operator-1.15.0/}): each as
  * written, no field left out and no value swapped, through networknt's JSON Schema validator on
  * the CRD's {@code openAPIV3Schema} made strict as the API classes read with unknown fields
  * refused ({@link OperatorCrds}). {@link #theValidationFailsOnWhatTheOperatorWouldRefuse} shows
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class OperatorCrdTest {
     static final String README = OperatorCrds.DIR + "README.md";
-    static final Path SOURCE_DIR = Path.of("src/test/resources" + OperatorCrds.DIR);
+    static final Path SOURCE_DIR = Path.of("job/src/test/resources" + OperatorCrds.DIR);
     static final String TAG = "release-" + OperatorCrds.VERSION;
     static final String TAG_COMMIT = "79d730bab4d8403f3a447fb027f879f5cbdc59ad";
 
