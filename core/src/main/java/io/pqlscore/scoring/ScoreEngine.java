@@ -1,7 +1,6 @@
 package io.pqlscore.scoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pqlscore.model.JsonValues;
 import io.pqlscore.events.Traits;
 import io.pqlscore.events.UsageEvent;
@@ -10,22 +9,18 @@ import io.pqlscore.model.ScoreScale;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
 import io.pqlscore.model.SignalKind;
-import io.pqlscore.model.TierDef;
 import io.pqlscore.model.TraitTest;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
-import java.util.UUID;
 
 /**
- * All of the scoring rules of SPEC sections 2 to 4 and 6, in one plain-Java class: applying a
- * record to an account and its users, evaluating scores and tiers, evaluation ticks, retention,
- * and building the transition and current-score records. It holds no state of its own: state
+ * The scoring rules of SPEC sections 2 to 4 and 6, in plain Java: applying a record to an account
+ * and its users, evaluating scores and tiers, evaluation ticks, retention. The arithmetic of one
+ * signal's state is {@link SignalMath}'s, the transition and current-score records are built by
+ * {@link ScoreOutputs}; this class decides what applies when. It holds no state of its own: state
  * lives in an {@link AccountStore}, so the Flink operator only feeds records and wake-ups in
  * event-time order and stores what the engine changes.
  *
@@ -40,11 +35,7 @@ public final class ScoreEngine implements Serializable {
     public static final long ACTIVE_USERS_WINDOW_MS = 7L * 24 * 3_600_000L;
     public static final int DEFAULT_TOP_SIGNALS = 3;
 
-    private static final String ROUTE_NONE = "none";
-
     private final ScoringModel model;
-    private final int topSignals;
-    private final WallClock clock;
     private final Signal[] signals;
     private final String[] signalIds;
     private final int[] categoryOf;
@@ -57,6 +48,8 @@ public final class ScoreEngine implements Serializable {
     /** Indices of the signals that score accounts, and those that score users. */
     private final int[] accountSignals;
     private final int[] userSignals;
+    /** Builds the transitions and current-score rows. */
+    private final ScoreOutputs outputs;
     /** Backtests only ({@code io.pqlscore.backtest}): current scores also carry each signal's points. */
     private boolean signalPointsInScores;
     /** Whether evaluations build current-score rows (off when no sink takes them). */
@@ -73,8 +66,6 @@ public final class ScoreEngine implements Serializable {
 
     public ScoreEngine(ScoringModel model, int topSignals, WallClock clock) {
         this.model = model;
-        this.topSignals = topSignals;
-        this.clock = clock;
         this.signals = model.signals().toArray(new Signal[0]);
         this.signalIds = new String[signals.length];
         this.categories = model.categoryNames().toArray(new String[0]);
@@ -96,6 +87,7 @@ public final class ScoreEngine implements Serializable {
                 .filter(i -> signals[i].scope().scoresAccounts()).toArray();
         this.userSignals = java.util.stream.IntStream.range(0, signals.length)
                 .filter(i -> signals[i].scope().scoresUsers()).toArray();
+        this.outputs = new ScoreOutputs(model, signals, signalIds, categoryOf, categories, caps, topSignals, clock);
     }
 
     /**
@@ -219,11 +211,11 @@ public final class ScoreEngine implements Serializable {
                 continue;
             }
             if (accFiring[i] && s.scope().scoresAccounts() && !(s.kind() == SignalKind.SEQUENCE && acc.signals[i].fired)) {
-                fire(acc.signals[i], s, t);
+                SignalMath.fire(acc.signals[i], s, t);
             }
             if (user != null && userFiring[i] && s.scope().scoresUsers()
                     && !(s.kind() == SignalKind.SEQUENCE && user.signals[i].fired)) {
-                fire(user.signals[i], s, t);
+                SignalMath.fire(user.signals[i], s, t);
             }
         }
 
@@ -312,12 +304,12 @@ public final class ScoreEngine implements Serializable {
         int from = e.tier;
         int to = scale.decide(from, decisionScore(account, isAccount, score, t));
         if (to != from) {
-            out.transition(transition(store, account, e, userId, from, to, score, perSignal, t, cause, trigger));
+            out.transition(outputs.transition(store, account, e, userId, from, to, score, perSignal, t, cause, trigger));
         }
         e.tier = to;
         e.lastEvalAt = t;
         if (currentScores) {
-            out.score(currentScore(store, e, userId, score, perSignal, t, false));
+            out.score(outputs.currentScore(store, e, userId, score, perSignal, t, false, signalPointsInScores));
         }
         // the previous down tick is where the search starts: a record rarely moves it far
         long hint = from == to ? e.tickAt : Long.MAX_VALUE;
@@ -336,7 +328,7 @@ public final class ScoreEngine implements Serializable {
             return score;
         }
         int min = model.pqa().minActiveUsers();
-        return min > 0 && countRecent(account.recentUserTimes, t, ACTIVE_USERS_WINDOW_MS) < min ? 0 : score;
+        return min > 0 && SignalMath.countRecent(account.recentUserTimes, t, ACTIVE_USERS_WINDOW_MS) < min ? 0 : score;
     }
 
     /**
@@ -438,12 +430,12 @@ public final class ScoreEngine implements Serializable {
         double[] perSignal = new double[signals.length];
         double score = score(account, e, userId == null, t, perSignal);
         if (e.tier != 0) {
-            out.transition(transition(store, account, e, userId, e.tier, 0, score, perSignal, t,
+            out.transition(outputs.transition(store, account, e, userId, e.tier, 0, score, perSignal, t,
                     Transition.CAUSE_RETENTION, null));
         }
         e.tier = 0;
         if (currentScores) {
-            out.score(currentScore(store, e, userId, score, perSignal, t, true));
+            out.score(outputs.currentScore(store, e, userId, score, perSignal, t, true, signalPointsInScores));
         }
     }
 
@@ -475,7 +467,7 @@ public final class ScoreEngine implements Serializable {
     private double score(AccountState account, EntityState e, int[] scoped, long t, double[] perSignal) {
         double[] byCategory = new double[categories.length];
         for (int i : scoped) {
-            double c = contribution(signals[i], e.signals[i], account.entity.signals[i], t);
+            double c = SignalMath.contribution(signals[i], e.signals[i], account.entity.signals[i], t);
             byCategory[categoryOf[i]] += c;
             if (perSignal != null) {
                 perSignal[i] = c;
@@ -483,48 +475,9 @@ public final class ScoreEngine implements Serializable {
         }
         double total = 0;
         for (int c = 0; c < byCategory.length; c++) {
-            total += capped(c, byCategory[c]);
+            total += SignalMath.capped(caps, c, byCategory[c]);
         }
         return total;
-    }
-
-    private double capped(int category, double sum) {
-        return Double.isNaN(caps[category]) ? sum : Math.min(sum, caps[category]);
-    }
-
-    private static double contribution(Signal s, SignalState st, SignalState accountSt, long t) {
-        switch (s.kind()) {
-            case POINTS:
-            case SEQUENCE:
-            case USAGE:
-                return decayed(s, st, t);
-            case DISTINCT:
-                return s.pointsForCount(countRecent(st.times, t, s.windowMs()));
-            case TRAIT:
-                SignalState owner = s.trait().of() == TraitTest.Of.ACCOUNT ? accountSt : st;
-                return owner.fired ? s.points() : 0;
-            default:
-                throw new IllegalStateException("unknown kind " + s.kind());
-        }
-    }
-
-    /** {@code points · 2^(-(t - t_e) / half-life)} summed, kept as one value at {@code valueAt}. */
-    private static double decayed(Signal s, SignalState st, long t) {
-        if (st.value == 0 || !s.decays()) {
-            return st.value;
-        }
-        return st.value * Math.pow(2, -(double) (t - st.valueAt) / s.halfLifeMs());
-    }
-
-    /** How many times lie in the rolling window {@code (t - window, t]}. */
-    private static int countRecent(long[] times, long t, long window) {
-        int n = 0;
-        for (long x : times) {
-            if (x > t - window && x <= t) {
-                n++;
-            }
-        }
-        return n;
     }
 
     // ---------------------------------------------------------------- applying records
@@ -539,120 +492,18 @@ public final class ScoreEngine implements Serializable {
             SignalState st = entity.signals[i];
             if (s.kind() == SignalKind.POINTS) {
                 if (!(s.once() && st.fired)) {
-                    fire(st, s, e.timestamp);
+                    SignalMath.fire(st, s, e.timestamp);
                 }
             } else if (s.kind() == SignalKind.DISTINCT) {
-                observe(st, e.hitValues[h], e.timestamp, s.windowMs(), (int) Math.min(Integer.MAX_VALUE, s.maxTierMin()));
+                SignalMath.observe(st, e.hitValues[h], e.timestamp, s.windowMs(), (int) Math.min(Integer.MAX_VALUE, s.maxTierMin()));
                 st.lastSeen = e.timestamp;
             } else if (s.kind() == SignalKind.USAGE) {
-                if (usageReading(st, e.hitValues[h], e.hitRatios[h] >= s.at(), e.timestamp, usageExpiry)) {
+                if (SignalMath.usageReading(st, e.hitValues[h], e.hitRatios[h] >= s.at(), e.timestamp, usageExpiry)) {
                     firing[i] = true;
                 }
             }
             // sequence steps are matched by the patterns' NFAs (PatternMachines), before this
         }
-    }
-
-    /**
-     * Records a usage reading of {@code metric} in the signal's state and says whether the engine
-     * fires for it; the other crossings are CEP's ({@code UsageApproachPattern}, run by {@code
-     * PatternMachines}). The engine fires for a reading at or above {@code at} that is the first
-     * reading of the metric for this entity (the engine knows when an entity starts: it is
-     * forgotten at retention), or whose previous reading was below {@code at} and {@code expiry} or
-     * more before it (see {@code TimeSettings.usageExpiryMs}). Together with CEP's crossings that
-     * is SPEC's rule: the previous reading below, however long ago; where both see a crossing the
-     * record fires the signal once.
-     *
-     * <p>State: {@code keys} holds the metrics seen; {@code times} two longs per metric, the time
-     * of its latest reading and 1 if that reading was below {@code at}, else 0. State from before
-     * {@code times} was kept (savepoints of earlier versions) gets "unknown" (Long.MIN_VALUE, 0)
-     * for the metrics it already had: those rely on CEP alone until their next reading.
-     */
-    static boolean usageReading(SignalState st, String metric, boolean atOrAbove, long t, long expiry) {
-        int n = st.keys.length;
-        if (st.times.length != 2 * n) {
-            long[] times = new long[2 * n];
-            for (int k = 0; k < n; k++) {
-                times[2 * k] = Long.MIN_VALUE;
-            }
-            st.times = times;
-        }
-        int k = Arrays.asList(st.keys).indexOf(metric);
-        boolean fires;
-        if (k < 0) {
-            st.keys = Arrays.copyOf(st.keys, n + 1);
-            st.keys[n] = metric;
-            st.times = Arrays.copyOf(st.times, 2 * n + 2);
-            k = n;
-            fires = atOrAbove;
-        } else {
-            long previous = st.times[2 * k];
-            boolean previousBelow = st.times[2 * k + 1] != 0;
-            fires = atOrAbove && previousBelow && previous != Long.MIN_VALUE && t - previous >= expiry;
-        }
-        st.times[2 * k] = t;
-        st.times[2 * k + 1] = atOrAbove ? 0 : 1;
-        return fires;
-    }
-
-    private static void fire(SignalState st, Signal s, long t) {
-        st.value = decayed(s, st, t) + s.points();
-        st.valueAt = t;
-        st.lastSeen = t;
-        st.fired = true;
-    }
-
-    /**
-     * Records that {@code key} was seen at {@code t}, keeping only values still in the window and
-     * at most {@code keep} of them, the most recent: that is all any future count up to the
-     * highest tier can depend on.
-     */
-    static void observe(SignalState st, String key, long t, long window, int keep) {
-        int n = st.keys.length;
-        int found = -1;
-        int hash = key.hashCode(); // cached by each kept String: most keys differ by hash alone
-        for (int i = 0; i < n; i++) {
-            String k = st.keys[i];
-            if (k == key || (k.hashCode() == hash && k.equals(key))) {
-                found = i;
-                break;
-            }
-        }
-        String[] keys;
-        long[] times;
-        if (found >= 0) {
-            keys = st.keys;
-            times = st.times;
-            times[found] = Math.max(times[found], t);
-        } else {
-            keys = Arrays.copyOf(st.keys, n + 1);
-            times = Arrays.copyOf(st.times, n + 1);
-            keys[n] = key;
-            times[n] = t;
-            n++;
-        }
-        // drop expired values, then the oldest beyond `keep`
-        int live = 0;
-        for (int i = 0; i < n; i++) {
-            if (times[i] > t - window) {
-                keys[live] = keys[i];
-                times[live] = times[i];
-                live++;
-            }
-        }
-        while (live > keep) {
-            int oldest = 0;
-            for (int i = 1; i < live; i++) {
-                if (times[i] < times[oldest]) {
-                    oldest = i;
-                }
-            }
-            keys[oldest] = keys[live - 1];
-            times[oldest] = times[live - 1];
-            live--;
-        }
-        st.keys = live == keys.length ? keys : Arrays.copyOf(keys, live);
-        st.times = live == times.length ? times : Arrays.copyOf(times, live);
     }
 
     private void trackActiveUser(AccountState account, String userId, long t) {
@@ -664,7 +515,7 @@ public final class ScoreEngine implements Serializable {
         tmp.keys = account.recentUsers;
         tmp.times = account.recentUserTimes;
         // counted, never shown: kept as fingerprints (as the distinct signals keep users)
-        observe(tmp, io.pqlscore.events.KeyPrint.of(userId), t, ACTIVE_USERS_WINDOW_MS, keep);
+        SignalMath.observe(tmp, io.pqlscore.events.KeyPrint.of(userId), t, ACTIVE_USERS_WINDOW_MS, keep);
         account.recentUsers = tmp.keys;
         account.recentUserTimes = tmp.times;
     }
@@ -774,131 +625,7 @@ public final class ScoreEngine implements Serializable {
         return moved.isEmpty() ? null : moved;
     }
 
-    // ---------------------------------------------------------------- outputs
-
-    /** {@code perSignal}: each signal's contribution at {@code t}, as {@code score} filled it in. */
-    private Transition transition(AccountStore store, AccountState account, EntityState e, String userId, int from,
-            int to, double score, double[] perSignal, long t, String cause, String trigger) {
-        boolean isAccount = userId == null;
-        ScoreScale scale = isAccount ? model.pqa() : model.pql();
-        Transition tr = new Transition();
-        tr.kind = isAccount ? Transition.PQA : Transition.PQL;
-        tr.accountId = store.accountId();
-        tr.userId = userId;
-        tr.tierFrom = scale.name(from);
-        tr.tierTo = scale.name(to);
-        tr.direction = to > from ? "up" : "down";
-        tr.score = score;
-        tr.occurredAt = t;
-        tr.cause = cause;
-        tr.emittedAt = clock.now();
-        tr.modelId = model.id();
-        tr.modelVersion = model.version();
-        fillBreakdown(perSignal, tr);
-        tr.topSignals = topSignals(account, e, perSignal);
-        tr.activeUsers7d = isAccount ? activeUsers(store, account, t) : -1;
-        tr.traitsJson = traitsJson(account.entity, isAccount ? null : e);
-        if (to > from) {
-            TierDef tier = scale.tier(to);
-            RoutingOverride o = model.enterpriseOverride();
-            tr.route = o != null && account.enterprise && o.tiers().contains(tier.name())
-                    ? RoutingOverride.ENTERPRISE_ROUTE : tier.route();
-            tr.slaMs = tier.slaMs();
-        } else {
-            tr.route = ROUTE_NONE;
-            tr.slaMs = 0;
-        }
-        tr.eventId = eventId(tr, trigger == null ? cause : trigger);
-        return tr;
-    }
-
-    private void fillBreakdown(double[] perSignal, Transition tr) {
-        tr.breakdownCategories = categories.clone();
-        tr.breakdownPoints = breakdown(perSignal);
-    }
-
-    private double[] breakdown(double[] perSignal) {
-        double[] byCategory = new double[categories.length];
-        for (int i = 0; i < signals.length; i++) {
-            byCategory[categoryOf[i]] += perSignal[i];
-        }
-        for (int c = 0; c < byCategory.length; c++) {
-            byCategory[c] = capped(c, byCategory[c]);
-        }
-        return byCategory;
-    }
-
-    private TopSignal[] topSignals(AccountState account, EntityState e, double[] perSignal) {
-        Integer[] order = new Integer[signals.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> {
-            int c = Double.compare(perSignal[b], perSignal[a]);
-            return c != 0 ? c : signalIds[a].compareTo(signalIds[b]);
-        });
-        List<TopSignal> top = new ArrayList<>();
-        for (int k = 0; k < order.length && top.size() < topSignals; k++) {
-            int i = order[k];
-            if (perSignal[i] <= 0) {
-                break;
-            }
-            Signal s = signals[i];
-            SignalState st = s.kind() == SignalKind.TRAIT && s.trait().of() == TraitTest.Of.ACCOUNT
-                    ? account.entity.signals[i] : e.signals[i];
-            top.add(new TopSignal(s.id(), s.category(), perSignal[i], st.lastSeen));
-        }
-        return top.toArray(new TopSignal[0]);
-    }
-
-    private static int activeUsers(AccountStore store, AccountState account, long t) {
-        int n = 0;
-        for (String id : store.userIds()) {
-            EntityState u = store.user(id);
-            if (u != null && u.lastActivityAt > t - ACTIVE_USERS_WINDOW_MS && u.lastActivityAt <= t) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private static String traitsJson(EntityState account, EntityState user) {
-        ObjectNode root = JsonValues.MAPPER.createObjectNode();
-        root.set("account", traitsNode(account));
-        if (user != null) {
-            root.set("user", traitsNode(user));
-        }
-        return JsonValues.toJson(root);
-    }
-
-    private static ObjectNode traitsNode(EntityState e) {
-        ObjectNode n = JsonValues.MAPPER.createObjectNode();
-        for (int i = 0; i < e.traitKeys.length; i++) {
-            n.set(e.traitKeys[i], JsonValues.parse(e.traitValues[i]));
-        }
-        return n;
-    }
-
-    private CurrentScore currentScore(AccountStore store, EntityState e, String userId, double score, double[] perSignal,
-            long t, boolean forgotten) {
-        boolean isAccount = userId == null;
-        CurrentScore cs = new CurrentScore();
-        cs.kind = isAccount ? Transition.PQA : Transition.PQL;
-        cs.accountId = store.accountId();
-        cs.userId = userId;
-        cs.tier = (isAccount ? model.pqa() : model.pql()).name(e.tier);
-        cs.score = score;
-        cs.asOf = t;
-        cs.modelId = model.id();
-        cs.modelVersion = model.version();
-        cs.breakdownCategories = categories.clone();
-        cs.breakdownPoints = breakdown(perSignal);
-        if (signalPointsInScores) {
-            cs.signalPoints = perSignal;
-        }
-        cs.forgotten = forgotten;
-        return cs;
-    }
+    // ---------------------------------------------------------------- reading back
 
     /**
      * The current score of one entity as read back from the scorer's keyed state (a savepoint, see
@@ -923,39 +650,8 @@ public final class ScoreEngine implements Serializable {
         cs.modelId = model.id();
         cs.modelVersion = model.version();
         cs.breakdownCategories = categories.clone();
-        cs.breakdownPoints = breakdown(perSignal);
+        cs.breakdownPoints = outputs.breakdown(perSignal);
         return cs;
     }
 
-    /**
-     * SPEC 7: a name-based UUID (version 5, nil namespace) of
-     * {@code model_id|model_version|kind|account_id|user_id|occurred_at ms|tier_to|trigger};
-     * an account's {@code user_id} is the empty string there.
-     */
-    static String eventId(Transition t, String trigger) {
-        String name = String.join("|", t.modelId, t.modelVersion, t.kind, t.accountId,
-                t.userId == null ? "" : t.userId, Long.toString(t.occurredAt), t.tierTo, trigger);
-        return uuid5(name).toString();
-    }
-
-    static UUID uuid5(String name) {
-        try {
-            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-            sha1.update(new byte[16]); // the nil namespace
-            byte[] h = sha1.digest(name.getBytes(StandardCharsets.UTF_8));
-            h[6] = (byte) ((h[6] & 0x0f) | 0x50);
-            h[8] = (byte) ((h[8] & 0x3f) | 0x80);
-            long msb = 0;
-            long lsb = 0;
-            for (int i = 0; i < 8; i++) {
-                msb = (msb << 8) | (h[i] & 0xff);
-            }
-            for (int i = 8; i < 16; i++) {
-                lsb = (lsb << 8) | (h[i] & 0xff);
-            }
-            return new UUID(msb, lsb);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

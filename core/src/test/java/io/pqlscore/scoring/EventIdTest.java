@@ -43,17 +43,17 @@ class EventIdTest {
 
     @Test
     void uuid5MatchesRfc4122WithTheNilNamespace() {
-        assertThat(ScoreEngine.uuid5("abc")).isEqualTo(UUID.fromString("b01d8779-68c6-576d-bef4-26488c9c9223"));
-        assertThat(ScoreEngine.uuid5("")).isEqualTo(UUID.fromString("e129f27c-5103-5c5c-844b-cdf0a15e160d"));
+        assertThat(ScoreOutputs.uuid5("abc")).isEqualTo(UUID.fromString("b01d8779-68c6-576d-bef4-26488c9c9223"));
+        assertThat(ScoreOutputs.uuid5("")).isEqualTo(UUID.fromString("e129f27c-5103-5c5c-844b-cdf0a15e160d"));
         // the name is UTF-8
-        assertThat(ScoreEngine.uuid5("simple|1|pql|äcme|u1|1772442000000|pql|m-1"))
+        assertThat(ScoreOutputs.uuid5("simple|1|pql|äcme|u1|1772442000000|pql|m-1"))
                 .isEqualTo(UUID.fromString("da8abf5a-28a2-5a42-b5f2-b28060101fd0"));
     }
 
     @Test
     void uuid5IsVersion5WithTheRfcVariant() {
         for (String name : new String[] {"abc", "", "x|y|z", "simple|1|pql|acme|u1|1772442000000|pql|tick"}) {
-            UUID u = ScoreEngine.uuid5(name);
+            UUID u = ScoreOutputs.uuid5(name);
             assertThat(u.version()).isEqualTo(5);
             assertThat(u.variant()).isEqualTo(2);
             assertThat(u.toString().charAt(14)).isEqualTo('5');
@@ -64,64 +64,64 @@ class EventIdTest {
     @Test
     void userEventIdName() {
         // simple|1|pql|acme|u1|1772442000000|pql|m-1
-        assertThat(ScoreEngine.eventId(user(), "m-1")).isEqualTo("821c918c-bee0-559c-9503-fd7db6d6faf9");
+        assertThat(ScoreOutputs.eventId(user(), "m-1")).isEqualTo("821c918c-bee0-559c-9503-fd7db6d6faf9");
         // simple|1|pql|acme|u1|1772442000000|pql|tick
-        assertThat(ScoreEngine.eventId(user(), "tick")).isEqualTo("a81d9280-b0e0-5270-a5da-3d2c3290d777");
-        assertThat(ScoreEngine.eventId(user(), "retention")).isEqualTo("a31de8b8-9965-57cc-ac05-6825c262559d");
+        assertThat(ScoreOutputs.eventId(user(), "tick")).isEqualTo("a81d9280-b0e0-5270-a5da-3d2c3290d777");
+        assertThat(ScoreOutputs.eventId(user(), "retention")).isEqualTo("a31de8b8-9965-57cc-ac05-6825c262559d");
     }
 
     @Test
     void accountEventIdHasAnEmptyUserId() {
         // simple|1|pqa|acme||1772442000000|pqa|m-1
-        assertThat(ScoreEngine.eventId(account(), "m-1")).isEqualTo("1e254aaf-6534-58b4-b630-bd8053412b64");
+        assertThat(ScoreOutputs.eventId(account(), "m-1")).isEqualTo("1e254aaf-6534-58b4-b630-bd8053412b64");
         Transition down = account();
         down.tierFrom = "pqa";
         down.tierTo = "none";
         down.direction = "down";
         // simple|1|pqa|acme||1772442000000|none|retention
-        assertThat(ScoreEngine.eventId(down, "retention")).isEqualTo("99cf3d8a-0546-5ac3-aa69-b445e9f2d8de");
+        assertThat(ScoreOutputs.eventId(down, "retention")).isEqualTo("99cf3d8a-0546-5ac3-aa69-b445e9f2d8de");
     }
 
     @Test
     void eachNamePartChangesTheId() {
         Transition t = user();
         t.modelVersion = "2";
-        assertThat(ScoreEngine.eventId(t, "m-1")).isEqualTo("be28fd6d-7b43-5d16-8138-8d959ed70251");
+        assertThat(ScoreOutputs.eventId(t, "m-1")).isEqualTo("be28fd6d-7b43-5d16-8138-8d959ed70251");
         t = user();
         t.occurredAt = T0 + 1;
-        assertThat(ScoreEngine.eventId(t, "m-1")).isEqualTo("02f67755-5b77-5bb0-b5c2-1a222646d248");
+        assertThat(ScoreOutputs.eventId(t, "m-1")).isEqualTo("02f67755-5b77-5bb0-b5c2-1a222646d248");
         t = user();
         t.tierTo = "hot";
-        assertThat(ScoreEngine.eventId(t, "m-1")).isEqualTo("b435940a-80ce-5656-9571-a4acd25ab184");
+        assertThat(ScoreOutputs.eventId(t, "m-1")).isEqualTo("b435940a-80ce-5656-9571-a4acd25ab184");
         // occurred_at is the epoch milliseconds as a decimal integer, sign included
         t = user();
         t.occurredAt = -5;
         t.tierTo = "none";
-        assertThat(ScoreEngine.eventId(t, "tick")).isEqualTo("5d20d567-4754-51f1-b570-805bc4145d76");
+        assertThat(ScoreOutputs.eventId(t, "tick")).isEqualTo("5d20d567-4754-51f1-b570-805bc4145d76");
     }
 
     @Test
     void stableAcrossCallsAndIndependentOfOtherFields() {
-        String id = ScoreEngine.eventId(user(), "m-1");
-        assertThat(ScoreEngine.eventId(user(), "m-1")).isEqualTo(id);
-        assertThat(ScoreEngine.uuid5("abc")).isEqualTo(ScoreEngine.uuid5("abc"));
+        String id = ScoreOutputs.eventId(user(), "m-1");
+        assertThat(ScoreOutputs.eventId(user(), "m-1")).isEqualTo(id);
+        assertThat(ScoreOutputs.uuid5("abc")).isEqualTo(ScoreOutputs.uuid5("abc"));
         // score, tier_from, direction, cause, emitted_at are not part of the name
         Transition t = user();
         t.score = 99.99;
         t.tierFrom = "none";
         t.cause = Transition.CAUSE_TICK;
         t.emittedAt = 999_999L;
-        assertThat(ScoreEngine.eventId(t, "m-1")).isEqualTo(id);
+        assertThat(ScoreOutputs.eventId(t, "m-1")).isEqualTo(id);
     }
 
     @Test
     void differentTriggerDifferentId() {
-        String m1 = ScoreEngine.eventId(user(), "m-1");
-        String m2 = ScoreEngine.eventId(user(), "m-2");
+        String m1 = ScoreOutputs.eventId(user(), "m-1");
+        String m2 = ScoreOutputs.eventId(user(), "m-2");
         assertThat(m2).isEqualTo("f6377f1a-82f3-53e3-adb7-891fa3766693");
         assertThat(m1).isNotEqualTo(m2);
-        assertThat(ScoreEngine.eventId(user(), "tick")).isNotEqualTo(m1).isNotEqualTo(ScoreEngine.eventId(user(), "retention"));
+        assertThat(ScoreOutputs.eventId(user(), "tick")).isNotEqualTo(m1).isNotEqualTo(ScoreOutputs.eventId(user(), "retention"));
         // a user's id never equals the account's for the same instant and trigger
-        assertThat(ScoreEngine.eventId(account(), "m-1")).isNotEqualTo(m1);
+        assertThat(ScoreOutputs.eventId(account(), "m-1")).isNotEqualTo(m1);
     }
 }

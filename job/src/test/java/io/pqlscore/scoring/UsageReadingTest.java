@@ -30,35 +30,35 @@ class UsageReadingTest {
 
     @Test
     void theFirstReadingFiresWhenAtOrAbove() {
-        assertThat(ScoreEngine.usageReading(new SignalState(), "rows", true, T0, WITHIN)).isTrue();
-        assertThat(ScoreEngine.usageReading(new SignalState(), "rows", false, T0, WITHIN)).isFalse();
+        assertThat(SignalMath.usageReading(new SignalState(), "rows", true, T0, WITHIN)).isTrue();
+        assertThat(SignalMath.usageReading(new SignalState(), "rows", false, T0, WITHIN)).isFalse();
     }
 
     @Test
     void aCrossingWithinTheRetentionIsLeftToCep() {
         SignalState st = new SignalState();
-        ScoreEngine.usageReading(st, "rows", false, T0, WITHIN);
-        assertThat(ScoreEngine.usageReading(st, "rows", true, T0 + WITHIN - 1, WITHIN)).isFalse();
+        SignalMath.usageReading(st, "rows", false, T0, WITHIN);
+        assertThat(SignalMath.usageReading(st, "rows", true, T0 + WITHIN - 1, WITHIN)).isFalse();
     }
 
     @Test
     void aCrossingFromAReadingBelowTheRetentionOrMoreAgoFiresHere() {
         SignalState st = new SignalState();
-        ScoreEngine.usageReading(st, "rows", false, T0, WITHIN);
-        assertThat(ScoreEngine.usageReading(st, "rows", true, T0 + WITHIN, WITHIN)).isTrue();
+        SignalMath.usageReading(st, "rows", false, T0, WITHIN);
+        assertThat(SignalMath.usageReading(st, "rows", true, T0 + WITHIN, WITHIN)).isTrue();
         // re-armed only by a reading below
-        assertThat(ScoreEngine.usageReading(st, "rows", true, T0 + 3 * WITHIN, WITHIN)).isFalse();
-        ScoreEngine.usageReading(st, "rows", false, T0 + 4 * WITHIN, WITHIN);
-        assertThat(ScoreEngine.usageReading(st, "rows", true, T0 + 6 * WITHIN, WITHIN)).isTrue();
+        assertThat(SignalMath.usageReading(st, "rows", true, T0 + 3 * WITHIN, WITHIN)).isFalse();
+        SignalMath.usageReading(st, "rows", false, T0 + 4 * WITHIN, WITHIN);
+        assertThat(SignalMath.usageReading(st, "rows", true, T0 + 6 * WITHIN, WITHIN)).isTrue();
     }
 
     @Test
     void metricsAreApart() {
         SignalState st = new SignalState();
-        ScoreEngine.usageReading(st, "rows", false, T0, WITHIN);
-        assertThat(ScoreEngine.usageReading(st, "seats", true, T0 + WITHIN, WITHIN)).as("first reading of seats").isTrue();
-        assertThat(ScoreEngine.usageReading(st, "seats", true, T0 + 3 * WITHIN, WITHIN)).isFalse();
-        assertThat(ScoreEngine.usageReading(st, "rows", true, T0 + 2 * WITHIN, WITHIN)).as("rows was below").isTrue();
+        SignalMath.usageReading(st, "rows", false, T0, WITHIN);
+        assertThat(SignalMath.usageReading(st, "seats", true, T0 + WITHIN, WITHIN)).as("first reading of seats").isTrue();
+        assertThat(SignalMath.usageReading(st, "seats", true, T0 + 3 * WITHIN, WITHIN)).isFalse();
+        assertThat(SignalMath.usageReading(st, "rows", true, T0 + 2 * WITHIN, WITHIN)).as("rows was below").isTrue();
         assertThat(st.keys).containsExactly("rows", "seats");
         assertThat(st.times).hasSize(4);
     }
@@ -68,10 +68,10 @@ class UsageReadingTest {
     void metricsFromBeforeReadingTimesWereKeptAreLeftToCep() {
         SignalState st = new SignalState();
         st.keys = new String[] {"rows"};
-        assertThat(ScoreEngine.usageReading(st, "rows", true, T0 + 5 * WITHIN, WITHIN)).isFalse();
+        assertThat(SignalMath.usageReading(st, "rows", true, T0 + 5 * WITHIN, WITHIN)).isFalse();
         assertThat(st.times).containsExactly(T0 + 5 * WITHIN, 0L);
-        ScoreEngine.usageReading(st, "rows", false, T0 + 6 * WITHIN, WITHIN);
-        assertThat(ScoreEngine.usageReading(st, "rows", true, T0 + 7 * WITHIN, WITHIN)).isTrue();
+        SignalMath.usageReading(st, "rows", false, T0 + 6 * WITHIN, WITHIN);
+        assertThat(SignalMath.usageReading(st, "rows", true, T0 + 7 * WITHIN, WITHIN)).isTrue();
     }
 
     /**
