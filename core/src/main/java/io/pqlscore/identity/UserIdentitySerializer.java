@@ -1,5 +1,8 @@
 package io.pqlscore.identity;
 
+import static io.pqlscore.events.Varints.readVarLong;
+import static io.pqlscore.events.Varints.writeVarLong;
+
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
@@ -126,26 +129,6 @@ public final class UserIdentitySerializer extends TypeSerializerSingleton<UserId
     @Override
     public void copy(DataInputView in, DataOutputView out) throws IOException {
         serialize(deserialize(in), out);
-    }
-
-    private static void writeVarLong(long v, DataOutputView out) throws IOException {
-        while ((v & ~0x7FL) != 0) {
-            out.writeByte((int) ((v & 0x7F) | 0x80));
-            v >>>= 7;
-        }
-        out.writeByte((int) v);
-    }
-
-    private static long readVarLong(DataInputView in) throws IOException {
-        long v = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            int b = in.readUnsignedByte();
-            v |= (long) (b & 0x7F) << shift;
-            if ((b & 0x80) == 0) {
-                return v;
-            }
-        }
-        throw new IOException("malformed varint");
     }
 
     @Override

@@ -1,5 +1,10 @@
 package io.pqlscore.patterns;
 
+import static io.pqlscore.events.Varints.readVarLong;
+import static io.pqlscore.events.Varints.unzigzag;
+import static io.pqlscore.events.Varints.writeVarLong;
+import static io.pqlscore.events.Varints.zigzag;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -310,31 +315,4 @@ public final class PatternStateCodec {
         return v == 0 ? -1L : base + unzigzag(v - 1);
     }
 
-    private static void writeVarLong(long v, DataOutputView out) throws IOException {
-        while ((v & ~0x7fL) != 0) {
-            out.writeByte((int) ((v & 0x7f) | 0x80));
-            v >>>= 7;
-        }
-        out.writeByte((int) v);
-    }
-
-    private static long readVarLong(DataInputView in) throws IOException {
-        long v = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            int b = in.readUnsignedByte();
-            v |= (long) (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                return v;
-            }
-        }
-        throw new IOException("malformed varint");
-    }
-
-    private static long zigzag(long v) {
-        return (v << 1) ^ (v >> 63);
-    }
-
-    private static long unzigzag(long v) {
-        return (v >>> 1) ^ -(v & 1);
-    }
 }

@@ -1,5 +1,9 @@
 package io.pqlscore.scoring;
 
+import static io.pqlscore.events.Varints.unzigzag;
+import static io.pqlscore.events.Varints.zigzag;
+
+import io.pqlscore.events.Varints;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
 import io.pqlscore.model.SignalKind;
@@ -444,32 +448,11 @@ public final class EntityCodec {
     }
 
     private void writeVarLong(long v) throws IOException {
-        while ((v & ~0x7fL) != 0) {
-            out.writeByte((int) ((v & 0x7f) | 0x80));
-            v >>>= 7;
-        }
-        out.writeByte((int) v);
+        Varints.writeVarLong(v, out);
     }
 
     private long readVarLong() throws IOException {
-        long v = 0;
-        int shift = 0;
-        while (true) {
-            int b = in.readUnsignedByte();
-            v |= (long) (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                return v;
-            }
-            shift += 7;
-        }
-    }
-
-    private static long zigzag(long v) {
-        return (v << 1) ^ (v >> 63);
-    }
-
-    private static long unzigzag(long v) {
-        return (v >>> 1) ^ -(v & 1);
+        return Varints.readVarLong(in);
     }
 
     /** Every pattern state key of an entity (for tests). */
