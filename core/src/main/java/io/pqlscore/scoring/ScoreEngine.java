@@ -309,7 +309,7 @@ public final class ScoreEngine implements Serializable {
         e.tier = to;
         e.lastEvalAt = t;
         if (currentScores) {
-            out.score(outputs.currentScore(store, e, userId, score, perSignal, t, false, signalPointsInScores));
+            out.score(outputs.currentScore(store.accountId(), e, userId, score, perSignal, t, false, signalPointsInScores));
         }
         // the previous down tick is where the search starts: a record rarely moves it far
         long hint = from == to ? e.tickAt : Long.MAX_VALUE;
@@ -435,7 +435,7 @@ public final class ScoreEngine implements Serializable {
         }
         e.tier = 0;
         if (currentScores) {
-            out.score(outputs.currentScore(store, e, userId, score, perSignal, t, true, signalPointsInScores));
+            out.score(outputs.currentScore(store.accountId(), e, userId, score, perSignal, t, true, signalPointsInScores));
         }
     }
 
@@ -640,18 +640,8 @@ public final class ScoreEngine implements Serializable {
         account.entity = layout(account.entity);
         EntityState e = isAccount ? account.entity : layout(entity);
         double[] perSignal = new double[signals.length];
-        CurrentScore cs = new CurrentScore();
-        cs.kind = isAccount ? Transition.PQA : Transition.PQL;
-        cs.accountId = accountId;
-        cs.userId = userId;
-        cs.tier = (isAccount ? model.pqa() : model.pql()).name(e.tier);
-        cs.score = score(account, e, isAccount, asOf, perSignal);
-        cs.asOf = asOf;
-        cs.modelId = model.id();
-        cs.modelVersion = model.version();
-        cs.breakdownCategories = categories.clone();
-        cs.breakdownPoints = outputs.breakdown(perSignal);
-        return cs;
+        double score = score(account, e, isAccount, asOf, perSignal);
+        return outputs.currentScore(accountId, e, userId, score, perSignal, asOf, false, false);
     }
 
 }

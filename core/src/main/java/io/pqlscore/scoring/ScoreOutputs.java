@@ -90,7 +90,7 @@ final class ScoreOutputs implements Serializable {
         tr.breakdownPoints = breakdown(perSignal);
     }
 
-    double[] breakdown(double[] perSignal) {
+    private double[] breakdown(double[] perSignal) {
         double[] byCategory = new double[categories.length];
         for (int i = 0; i < signals.length; i++) {
             byCategory[categoryOf[i]] += perSignal[i];
@@ -152,12 +152,12 @@ final class ScoreOutputs implements Serializable {
         return n;
     }
 
-    CurrentScore currentScore(AccountStore store, EntityState e, String userId, double score, double[] perSignal,
+    CurrentScore currentScore(String accountId, EntityState e, String userId, double score, double[] perSignal,
             long t, boolean forgotten, boolean withSignalPoints) {
         boolean isAccount = userId == null;
         CurrentScore cs = new CurrentScore();
         cs.kind = isAccount ? Transition.PQA : Transition.PQL;
-        cs.accountId = store.accountId();
+        cs.accountId = accountId;
         cs.userId = userId;
         cs.tier = (isAccount ? model.pqa() : model.pql()).name(e.tier);
         cs.score = score;
