@@ -26,11 +26,12 @@ Needs the JDK's `jfr` tool on the PATH.
 """
 import argparse
 import collections
-import re
-import subprocess
+import os
 import sys
 
-FRAME = re.compile(r'^\s+([\w$.<>/]+)\(.*\)\s+line:')
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from jfr_samples import samples  # noqa: E402
+
 PARTS = [
     ("nfa", ("io.pqlscore.patterns.", "org.apache.flink.cep.")),
     ("state", ("io.pqlscore.scoring.EntityCodec", "io.pqlscore.scoring.AccountOperator.entry",
@@ -52,32 +53,6 @@ PARTS = [
     ("network", ("org.apache.flink.runtime.io.", "org.apache.flink.streaming.runtime.", "org.apache.flink.api.",
                  "org.apache.flink.core.memory.", "org.apache.flink.runtime.")),
 ]
-
-
-def samples(path):
-    text = subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample", "--stack-depth", "64", path],
-                          check=True, capture_output=True, text=True).stdout
-    thread, frames, start, in_stack = None, [], None, False
-    for line in text.splitlines():
-        s = line.strip()
-        if s.startswith("jdk.ExecutionSample"):
-            if frames:
-                yield thread, start, frames
-            thread, frames, start, in_stack = None, [], None, False
-        elif s.startswith("startTime"):
-            m = re.search(r'(\d\d:\d\d:\d\d)', s)
-            start = m.group(1) if m else None
-        elif s.startswith("sampledThread"):
-            m = re.search(r'"(.*)"', s)
-            thread = m.group(1) if m else s
-        elif s.startswith("stackTrace"):
-            in_stack = True
-        elif in_stack:
-            m = FRAME.match(line)
-            if m:
-                frames.append(m.group(1))
-    if frames:
-        yield thread, start, frames
 
 
 # Serializers and memory views work for whoever calls them: a POJO serializer under a RocksDB

@@ -14,34 +14,13 @@ inclusive share of a method called deeper than that is under-counted.
 """
 import argparse
 import collections
+import os
 import re
-import subprocess
 import sys
 
-FRAME = re.compile(r'^\s+([\w$.<>/]+)\(.*\)\s+line:')
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from jfr_samples import samples  # noqa: E402
 
-
-def samples(path):
-    text = subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample", "--stack-depth", "64", path],
-                          check=True, capture_output=True, text=True).stdout
-    thread, frames, in_stack = None, [], False
-    for line in text.splitlines():
-        s = line.strip()
-        if s.startswith("jdk.ExecutionSample"):
-            if frames:
-                yield thread, frames
-            thread, frames, in_stack = None, [], False
-        elif s.startswith("sampledThread"):
-            m = re.search(r'"(.*)"', s)
-            thread = m.group(1) if m else s
-        elif s.startswith("stackTrace"):
-            in_stack = True
-        elif in_stack:
-            m = FRAME.match(line)
-            if m:
-                frames.append(m.group(1))
-    if frames:
-        yield thread, frames
 
 
 def main():
@@ -53,7 +32,7 @@ def main():
     a = ap.parse_args()
     self_count, incl_count, threads = collections.Counter(), collections.Counter(), collections.Counter()
     n = 0
-    for thread, frames in samples(a.recording):
+    for thread, _, frames in samples(a.recording):
         if a.thread and (thread is None or a.thread not in thread):
             continue
         n += 1
