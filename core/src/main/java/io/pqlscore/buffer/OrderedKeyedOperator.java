@@ -250,7 +250,6 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
         metrics.gauge(Metrics.SPILLED_RECORDS, (Gauge<Long>) () -> queue.spilledSize());
         if (rebuildFromKeyedState) {
             rebuildFromKeyedState = false;
-            legacySpillKeys.clear();
             getKeyedStateBackend().getKeys(SPILL_STATE, org.apache.flink.runtime.state.VoidNamespace.INSTANCE)
                     .forEach(k -> legacySpillKeys.add((String) k));
             loadLegacySpill();
