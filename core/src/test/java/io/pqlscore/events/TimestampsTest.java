@@ -2,7 +2,14 @@ package io.pqlscore.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -142,5 +149,93 @@ class TimestampsTest {
         assertThat(Timestamps.utcDate(0)).isEqualTo("1970-01-01");
         // leap day
         assertThat(Timestamps.utcDate(Timestamps.parseMillis("2024-02-29T12:00:00Z"))).isEqualTo("2024-02-29");
+    }
+
+    // ---------------------------------------------------------------- the hand-written code against the reference
+
+    /** SPEC 7's form as the regular expression the parser used before it was written by hand. */
+    private static final Pattern FORM = Pattern.compile(
+            "(\\d{4})-(\\d{2})-(\\d{2})[Tt](\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d+))?)?(?:([Zz])|([+-])(\\d{2}):(\\d{2}))");
+
+    private static long reference(String text) {
+        if (text == null || text.length() > 64) {
+            return Long.MIN_VALUE;
+        }
+        Matcher m = FORM.matcher(text);
+        if (!m.matches()) {
+            return Long.MIN_VALUE;
+        }
+        try {
+            int second = m.group(6) == null ? 0 : Integer.parseInt(m.group(6));
+            int hour = Integer.parseInt(m.group(4));
+            int minute = Integer.parseInt(m.group(5));
+            if (hour > 23 || minute > 59 || second > 59) {
+                return Long.MIN_VALUE;
+            }
+            int millis = m.group(7) == null ? 0 : Integer.parseInt((m.group(7) + "00").substring(0, 3));
+            int offset = 0;
+            if (m.group(8) == null) {
+                int oh = Integer.parseInt(m.group(10));
+                int om = Integer.parseInt(m.group(11));
+                if (oh > 23 || om > 59) {
+                    return Long.MIN_VALUE;
+                }
+                offset = (oh * 3600 + om * 60) * ("-".equals(m.group(9)) ? -1 : 1);
+            }
+            long day = LocalDate.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+                    Integer.parseInt(m.group(3))).toEpochDay();
+            return (day * 86_400L + hour * 3600L + minute * 60L + second - offset) * 1000L + millis;
+        } catch (DateTimeException | NumberFormatException e) {
+            return Long.MIN_VALUE;
+        }
+    }
+
+    @Test
+    void agreesWithTheRegularExpressionOnRandomNearMisses() {
+        Random r = new Random(7);
+        String alphabet = "0123456789-:.+TtZz x";
+        int accepted = 0;
+        for (int n = 0; n < 300_000; n++) {
+            StringBuilder b = new StringBuilder(String.format("%04d-%02d-%02d%c%02d:%02d", r.nextInt(10_000),
+                    r.nextInt(14), r.nextInt(33), r.nextBoolean() ? 'T' : 't', r.nextInt(26), r.nextInt(62)));
+            if (r.nextInt(4) > 0) {
+                b.append(String.format(":%02d", r.nextInt(62)));
+                if (r.nextBoolean()) {
+                    b.append('.').append(Long.toString(Math.abs(r.nextLong())).substring(0, r.nextInt(12)));
+                }
+            }
+            switch (r.nextInt(4)) {
+                case 0 -> b.append(r.nextBoolean() ? 'Z' : 'z');
+                case 1 -> b.append(String.format("%c%02d:%02d", r.nextBoolean() ? '+' : '-', r.nextInt(26), r.nextInt(62)));
+                case 2 -> { }
+                default -> b.append('Z');
+            }
+            // then up to three random edits: replace, insert or delete a character
+            for (int e = r.nextInt(4); e > 0 && b.length() > 0; e--) {
+                int at = r.nextInt(b.length());
+                char c = alphabet.charAt(r.nextInt(alphabet.length()));
+                switch (r.nextInt(3)) {
+                    case 0 -> b.setCharAt(at, c);
+                    case 1 -> b.insert(at, c);
+                    default -> b.deleteCharAt(at);
+                }
+            }
+            String text = b.toString();
+            long expected = reference(text);
+            assertThat(Timestamps.parseMillis(text)).as("'%s'", text).isEqualTo(expected);
+            accepted += expected != Long.MIN_VALUE ? 1 : 0;
+        }
+        assertThat(accepted).as("the random texts include accepted ones").isGreaterThan(10_000);
+    }
+
+    @Test
+    void formatAgreesWithJavaTimeOnRandomInstants() {
+        DateTimeFormatter f = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+        Random r = new Random(11);
+        for (int n = 0; n < 200_000; n++) {
+            long t = n % 2 == 0 ? r.nextLong() % 400_000_000_000_000L : r.nextLong() % 5_000_000_000_000L;
+            assertThat(Timestamps.format(t)).isEqualTo(f.format(Instant.ofEpochMilli(t)));
+            assertThat(Timestamps.utcDate(t)).isEqualTo(LocalDate.ofEpochDay(Math.floorDiv(t, 86_400_000L)).toString());
+        }
     }
 }
