@@ -43,6 +43,8 @@ public final class PatternMachines implements AutoCloseable {
         final AfterMatchSkipStrategy skip;
         final long window;
         final int definition;
+        /** Whether a step has its own {@code within} (from the previous step): then time always goes through CEP. */
+        final boolean stepWindows;
 
         Machine(Signal signal, Pattern<Long, Long> pattern) {
             this.signal = signal;
@@ -51,6 +53,11 @@ public final class PatternMachines implements AutoCloseable {
             this.skip = pattern.getAfterMatchSkipStrategy();
             this.window = nfa.getWindowTime();
             this.definition = definition(signal);
+            boolean steps = false;
+            for (Pattern<Long, ?> p = pattern; p != null; p = p.getPrevious()) {
+                steps |= p.getWindowSize(org.apache.flink.cep.pattern.WithinType.PREVIOUS_AND_CURRENT).isPresent();
+            }
+            this.stepWindows = steps;
         }
     }
 
@@ -190,14 +197,18 @@ public final class PatternMachines implements AutoCloseable {
         try {
             // as CEP's operator does before each timestamp: prunes timed-out partial matches, and the
             // shared buffer's per-timestamp event counters of earlier instants
+            // (one accessor for both: its cache is flushed into the bound state when it closes)
             try (SharedBufferAccessor<Long> a = buffer.getAccessor()) {
-                m.nfa.advanceTime(a, s.nfa, time, m.skip);
+                if (timesOut(m, s.nfa, time)) {
+                    m.nfa.advanceTime(a, s.nfa, time, m.skip);
+                } else {
+                    // nothing times out and no completed match waits: all NFA.advanceTime would do is
+                    // SharedBuffer.advanceTime, which forgets the counters of earlier instants
+                    s.counts.keySet().removeIf(t -> t < time);
+                }
+                Collection<Map<String, List<Long>>> matches = m.nfa.process(a, s.nfa, event, time, m.skip, EVENT_TIME);
+                return !matches.isEmpty();
             }
-            Collection<Map<String, List<Long>>> matches;
-            try (SharedBufferAccessor<Long> a = buffer.getAccessor()) {
-                matches = m.nfa.process(a, s.nfa, event, time, m.skip, EVENT_TIME);
-            }
-            return !matches.isEmpty();
         } finally {
             store.unbind();
         }
@@ -241,6 +252,26 @@ public final class PatternMachines implements AutoCloseable {
             }
         }
         return next;
+    }
+
+    /**
+     * Whether {@code NFA.advanceTime} to {@code time} has more to do than forget earlier event
+     * counters: a partial match it would time out (its own test: {@code time - start >= window}), or
+     * a completed match waiting for an earlier partial one (skip strategies), which it may release.
+     */
+    private static boolean timesOut(Machine m, NFAState nfa, long time) {
+        if (m.stepWindows || !nfa.getCompletedMatches().isEmpty()) {
+            return true;
+        }
+        if (m.window <= 0) {
+            return false;
+        }
+        for (ComputationState c : nfa.getPartialMatches()) {
+            if (c.getStartEventID() != null && time - c.getStartTimestamp() >= m.window) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The earliest time a partial match of {@code nfa} is too old for a window of {@code window}. */
