@@ -83,6 +83,7 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
     private transient EventTimeQueue.Spill<T> spill;
     private transient long watermark;
     private transient boolean rebuildFromKeyedState;
+    private transient boolean rebuildWakesOnOpen;
     /** The key last set on the backend through {@link #setKey}. */
     private transient String keySet;
 
@@ -120,6 +121,16 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
      * waiting in {@link #SPILL_STATE}'s lists are back in the heap before this is called.
      */
     protected void rebuildWakes() throws Exception {}
+
+    /**
+     * Whether every key's wake-up follows from its keyed state, so that snapshots leave the wake-ups
+     * out and every restore rebuilds them with {@link #rebuildWakes}: true for an operator with a
+     * wake-up per key and many keys (the identity stage: one per known user, 22 bytes each in the
+     * raw keyed state against a value of 27), whose restore may read every key once.
+     */
+    protected boolean wakesFollowFromState() {
+        return false;
+    }
 
     // ---------------------------------------------------------------- services for subclasses
 
@@ -234,6 +245,7 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
             }
         }
         rebuildFromKeyedState = context.isRestored() && !raw;
+        rebuildWakesOnOpen = context.isRestored() && wakesFollowFromState();
     }
 
     private void restoreKey(Object key) {
@@ -256,7 +268,11 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
             rebuildWakes();
         } else {
             loadLegacySpill();
+            if (rebuildWakesOnOpen) {
+                rebuildWakes();
+            }
         }
+        rebuildWakesOnOpen = false;
     }
 
     /**
@@ -366,8 +382,10 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
                 KeyGroupRangeAssignment.assignToKeyGroup(key, groups), g -> new ArrayList<>())
                 .add(new Object[] {key, bucket, count}));
         Map<Integer, List<Object[]>> wakesByGroup = new HashMap<>();
-        wakes.forEach((key, time) -> wakesByGroup.computeIfAbsent(
-                KeyGroupRangeAssignment.assignToKeyGroup(key, groups), g -> new ArrayList<>()).add(new Object[] {key, time}));
+        if (!wakesFollowFromState()) {
+            wakes.forEach((key, time) -> wakesByGroup.computeIfAbsent(
+                    KeyGroupRangeAssignment.assignToKeyGroup(key, groups), g -> new ArrayList<>()).add(new Object[] {key, time}));
+        }
         KeyedStateCheckpointOutputStream out = context.getRawKeyedOperatorStateOutput();
         try {
             for (int group : out.getKeyGroupList()) {

@@ -121,6 +121,12 @@ public class IdentityOperator extends OrderedKeyedOperator<IdentityInput, UsageE
                         new SourcePosition("user:" + in.event.userId, -1, in.event.timestamp))));
     }
 
+    /** A user's wake-up is always {@code resolver.forgetAt} of its identity: snapshots leave them out. */
+    @Override
+    protected boolean wakesFollowFromState() {
+        return true;
+    }
+
     @Override
     protected void rebuildWakes() throws Exception {
         for (String user : keysWith(IDENTITY_STATE)) {
