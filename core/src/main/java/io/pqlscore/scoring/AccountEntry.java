@@ -11,16 +11,18 @@ import java.util.Map;
  * One account's state as the account operator holds it between state reads and writes: the
  * decoded account, the users read so far, the users' wake-up agenda, the kept {@code messageId}
  * fingerprints (SPEC 4), and what changed since it was last written. It is the {@link
- * AccountStore} the {@link ScoreEngine} works on; users come from keyed state on first use through
- * the {@link Users} the operator binds it to.
+ * AccountStore} the {@link ScoreEngine} works on.
+ *
+ * <p>The account's users are stored inside its value ({@link #stored}: each user's own encoded
+ * value, by user id), not as entries of their own: an entry per user cost its key (key group,
+ * account id and user id again) and the state backend's framing, about 40 bytes a user against a
+ * value of about 110. A user is decoded on first use ({@link Users}) and encoded again only when
+ * it changed.
  */
 public final class AccountEntry implements AccountStore {
-    /** Where an entry reads users it does not hold yet (the operator's keyed state, for this account). */
+    /** How an entry decodes its stored users (the operator's codec). */
     public interface Users {
-        EntityState read(String accountId, String userId);
-
-        /** Every stored user of the account (decoded), for those the entry does not hold yet. */
-        Map<String, EntityState> readAll(String accountId);
+        EntityState decode(byte[] stored);
     }
 
     final String accountId;
@@ -43,6 +45,12 @@ public final class AccountEntry implements AccountStore {
     long userWakeBound = Long.MAX_VALUE;
     long patternWakeBound = Long.MAX_VALUE;
 
+    /**
+     * The users as stored in the account's value, each encoded on its own ({@code
+     * EntityCodec.encodeUser}), by user id: brought up to date from {@link #users} before the value
+     * is written.
+     */
+    final Map<String, byte[]> stored = new LinkedHashMap<>();
     /** Users read or written: a null value is a user known not to exist (or removed). */
     final Map<String, EntityState> users = new LinkedHashMap<>();
     /** Users to write back (or delete, when {@link #users} maps them to null); an id may repeat. */
@@ -50,8 +58,6 @@ public final class AccountEntry implements AccountStore {
     boolean allUsersRead;
     /** The account's value must be written. */
     boolean dirty;
-    /** Every stored user must be deleted before the dirty ones are written (the account was forgotten). */
-    boolean usersCleared;
     transient Users source;
 
     public AccountEntry(String accountId) {
@@ -66,16 +72,8 @@ public final class AccountEntry implements AccountStore {
     public static AccountEntry inMemory(String accountId) {
         AccountEntry e = new AccountEntry(accountId);
         e.allUsersRead = true;
-        e.source = new Users() {
-            @Override
-            public EntityState read(String account, String userId) {
-                return null;
-            }
-
-            @Override
-            public Map<String, EntityState> readAll(String account) {
-                return Map.of();
-            }
+        e.source = stored -> {
+            throw new IllegalStateException("an in-memory entry has no stored users");
         };
         return e;
     }
@@ -109,7 +107,8 @@ public final class AccountEntry implements AccountStore {
         if (known != null || users.containsKey(userId)) {
             return known;
         }
-        EntityState u = allUsersRead ? null : source.read(accountId, userId);
+        byte[] bytes = allUsersRead ? null : stored.get(userId);
+        EntityState u = bytes == null ? null : source.decode(bytes);
         users.put(userId, u);
         return u;
     }
@@ -134,8 +133,10 @@ public final class AccountEntry implements AccountStore {
     @Override
     public Iterable<String> userIds() {
         if (!allUsersRead) {
-            for (Map.Entry<String, EntityState> u : source.readAll(accountId).entrySet()) {
-                users.putIfAbsent(u.getKey(), u.getValue());
+            for (Map.Entry<String, byte[]> u : stored.entrySet()) {
+                if (!users.containsKey(u.getKey())) {
+                    users.put(u.getKey(), source.decode(u.getValue()));
+                }
             }
             allUsersRead = true;
         }
@@ -160,7 +161,7 @@ public final class AccountEntry implements AccountStore {
         userWakeBound = Long.MAX_VALUE;
         patternWakeBound = Long.MAX_VALUE;
         allUsersRead = true;
-        usersCleared = true;
+        stored.clear();
         dirty = true;
     }
 
@@ -198,6 +199,36 @@ public final class AccountEntry implements AccountStore {
         kept.keep(fingerprint, time);
     }
 
+    /**
+     * Brings {@link #stored} up to date with the users changed since the last write, encoding each
+     * with {@code encode}; returns whether anything of the entry is to be written.
+     */
+    boolean storeChangedUsers(java.util.function.Function<EntityState, byte[]> encode) {
+        boolean changed = dirty || !dirtyUsers.isEmpty();
+        for (String id : dirtyUsers) {
+            EntityState u = users.get(id);
+            if (u == null) {
+                stored.remove(id);
+            } else if (u.queuedForWrite) {
+                u.queuedForWrite = false;
+                stored.put(id, encode.apply(u));
+            }
+        }
+        dirtyUsers.clear();
+        return changed;
+    }
+
+    /** The users as stored in the account's value (encoded), by user id: for tools reading state. */
+    public Map<String, byte[]> storedUsers() {
+        return java.util.Collections.unmodifiableMap(stored);
+    }
+
+    /** A user carried over as stored elsewhere (a value of the earlier per-user state, or state migration). */
+    public void restoreStoredUser(String userId, byte[] value) {
+        stored.putIfAbsent(userId, value);
+        dirty = true;
+    }
+
     /** Users whose wake-up at {@code time} has been handled: their agenda entry goes. */
     void wakesDone(long time) {
         for (String id : userWakes.at(time)) {
@@ -231,7 +262,7 @@ public final class AccountEntry implements AccountStore {
 
     /** Nothing of this account is left to keep. */
     boolean isEmpty() {
-        return account == null && kept.isEmpty();
+        return account == null && kept.isEmpty() && stored.isEmpty();
     }
 
     /** Pattern states of the account entity, created on first use. */

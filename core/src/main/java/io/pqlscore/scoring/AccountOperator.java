@@ -10,7 +10,6 @@ import io.pqlscore.events.UsageEventSerializer;
 import io.pqlscore.model.ScoreScale;
 import io.pqlscore.metrics.Metrics;
 import io.pqlscore.patterns.PatternMachines;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,9 +38,10 @@ import org.apache.flink.util.OutputTag;
  * (ticks, retention, the pruning of old partial matches) interleave with the records at their
  * instants, one per account.
  *
- * <p><b>State.</b> One value per account and one per user ({@link EntityCodec}), read at most once
- * and written at most once per stay in a write-back cache of decoded accounts ({@code cacheSize}
- * accounts, least recently used out first): a busy account costs no state access per record. The
+ * <p><b>State.</b> One value per account, its users inside it ({@link EntityCodec}, {@link
+ * AccountEntry#stored}), read at most once and written at most once per stay in a write-back cache
+ * of decoded accounts ({@code cacheSize} accounts, least recently used out first): a busy account
+ * costs no state access per record. The
  * cache is written back in every snapshot before the keyed state backend's own ({@link
  * #snapshotState}), so a checkpoint holds exactly what the records before its barrier did. The waiting records and the wake-ups are
  * raw keyed state, written only in snapshots.
@@ -58,6 +58,11 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
     public static final OutputTag<DeadLetter> LATE = new OutputTag<>("late-after-shuffle") {};
 
     public static final String ACCOUNT_STATE = "account";
+    /**
+     * Users as entries of their own, as the account stage's first release (entity format 2) kept
+     * them: still registered so that such state restores; its entries move into their accounts'
+     * values on restore ({@link #moveUsersIntoAccounts}).
+     */
     public static final String USERS_STATE = "users";
     public static final String LAYOUTS_STATE = "signal-layouts";
 
@@ -143,6 +148,26 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
             layouts.addAll(restored);
         }
         codec = new EntityCodec(engine.model(), layouts);
+        if (context.isRestored()) {
+            moveUsersIntoAccounts();
+        }
+    }
+
+    /**
+     * State of the account stage's first release keeps each user as an entry of {@code users}:
+     * each such user goes into its account's value, once, on restore (a few seconds for a million
+     * users), and the entries are cleared.
+     */
+    private void moveUsersIntoAccounts() throws Exception {
+        for (String account : keysWith(USERS_STATE)) {
+            setKey(account);
+            AccountEntry e = codec.decodeAccount(account, accountState.value());
+            for (Map.Entry<String, byte[]> u : usersState.entries()) {
+                e.restoreStoredUser(u.getKey(), u.getValue());
+            }
+            usersState.clear();
+            accountState.update(codec.encodeAccount(e));
+        }
     }
 
     @Override
@@ -152,29 +177,11 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
         cache = new LinkedHashMap<>(1024, 0.75f, true);
         scores = new LinkedHashMap<>();
         sink = new EngineOutput();
-        users = new AccountEntry.Users() {
-            @Override
-            public EntityState read(String accountId, String userId) {
-                try {
-                    setKey(accountId);
-                    return codec.decodeUser(usersState.get(userId));
-                } catch (Exception e) {
-                    throw new StateAccessException(e);
-                }
-            }
-
-            @Override
-            public Map<String, EntityState> readAll(String accountId) {
-                Map<String, EntityState> all = new HashMap<>();
-                try {
-                    setKey(accountId);
-                    for (Map.Entry<String, byte[]> u : usersState.entries()) {
-                        all.put(u.getKey(), codec.decodeUser(u.getValue()));
-                    }
-                } catch (Exception e) {
-                    throw new StateAccessException(e);
-                }
-                return all;
+        users = stored -> {
+            try {
+                return codec.decodeUser(stored);
+            } catch (java.io.IOException e) {
+                throw new StateAccessException(e);
             }
         };
         MetricGroup metrics = Metrics.group(getRuntimeContext().getMetricGroup());
@@ -298,11 +305,13 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
 
     /** Writes what changed of an entry to keyed state; its account must be the current key. */
     private void write(AccountEntry e) throws Exception {
-        if (e.usersCleared) {
-            usersState.clear();
-            e.usersCleared = false;
-        }
-        if (e.dirty) {
+        if (e.storeChangedUsers(this::encodeUser)) {
+            long watermark = currentWatermark();
+            if (watermark != Long.MIN_VALUE && watermark != Long.MAX_VALUE) {
+                // ids no record after the watermark can repeat within the window (t > watermark, so
+                // t - kept > window): not worth their bytes in the state
+                e.kept.purge(watermark + 1, dedupeWindowMs);
+            }
             if (e.isEmpty()) {
                 accountState.clear();
             } else {
@@ -310,16 +319,14 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
             }
             e.dirty = false;
         }
-        for (String id : e.dirtyUsers) {
-            EntityState u = e.users.get(id);
-            if (u == null) {
-                usersState.remove(id);
-            } else if (u.queuedForWrite) {
-                u.queuedForWrite = false;
-                usersState.put(id, codec.encodeUser(engine.relayout(u)));
-            }
+    }
+
+    private byte[] encodeUser(EntityState u) {
+        try {
+            return codec.encodeUser(engine.relayout(u));
+        } catch (Exception x) {
+            throw new StateAccessException(x);
         }
-        e.dirtyUsers.clear();
     }
 
     /**
@@ -331,7 +338,7 @@ public class AccountOperator extends OrderedKeyedOperator<UsageEvent, Transition
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         for (AccountEntry e : cache.values()) {
-            if (e.dirty || e.usersCleared || !e.dirtyUsers.isEmpty()) {
+            if (e.dirty || !e.dirtyUsers.isEmpty()) {
                 setKey(e.accountId);
                 write(e);
             }

@@ -21,8 +21,9 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 /**
  * The compact, versioned byte layout of the account operator's state: one value per account
  * ({@link AccountEntry}: its entity, active users, enterprise flag, the earliest of its users'
- * wake-ups and pattern pruning times, the kept {@code messageId} fingerprints, its pattern states)
- * and one per user (its entity and pattern states). Written only when a value leaves the operator's cache or before a checkpoint.
+ * wake-ups and pattern pruning times, the kept {@code messageId} fingerprints, its pattern states,
+ * then its users), and within it one per user (its entity and pattern states). Written only when a
+ * value leaves the operator's cache or before a checkpoint.
  *
  * <ul>
  *   <li>Signals are named by the model's layout number ({@link SignalLayouts}), not their ids;
@@ -34,10 +35,18 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * </ul>
  * A leading format byte ({@value #FORMAT}) lets a later layout read this one; a value of another
  * format fails loudly instead of being misread. Format 1 was a development layout that never
- * shipped (users' agendas in full, CEP's own serializers for patterns).
+ * shipped (users' agendas in full, CEP's own serializers for patterns). Format 2 (the first
+ * release of the account stage, still read) wrote the layout number in four bytes, distinct days
+ * as absolute day numbers and pattern keys as text, and kept users as entries of their own;
+ * format 3 writes the layout as a varint, days relative to the entity's last record, pattern keys
+ * as their signal and metric, and the account's users, each as its own encoded value, at the end
+ * of the account's value.
  */
 public final class EntityCodec {
-    public static final int FORMAT = 2;
+    public static final int FORMAT = 3;
+    /** The format before {@link #FORMAT}, still read. */
+    static final int FORMAT_2 = 2;
+    private static final long DAY_MS = 86_400_000L;
 
     private static final int FIRED = 1;
     private static final int VALUE = 2;
@@ -64,6 +73,8 @@ public final class EntityCodec {
     private final PatternStateCodec patternCodec = new PatternStateCodec();
     private final DataOutputSerializer out = new DataOutputSerializer(512);
     private final DataInputDeserializer in = new DataInputDeserializer();
+    /** The format of the value being read. */
+    private int reading = FORMAT;
 
     public EntityCodec(ScoringModel model, SignalLayouts layouts) {
         this.layouts = layouts;
@@ -108,6 +119,12 @@ public final class EntityCodec {
             writeVarLong(zigzag(a.kept.timeAt(i) - previous));
             previous = a.kept.timeAt(i);
         }
+        writeVarInt(a.stored.size());
+        for (Map.Entry<String, byte[]> u : a.stored.entrySet()) {
+            writeString(u.getKey());
+            writeVarInt(u.getValue().length);
+            out.write(u.getValue());
+        }
         return out.getCopyOfBuffer();
     }
 
@@ -145,6 +162,15 @@ public final class EntityCodec {
             previous += unzigzag(readVarLong());
             a.kept.keep(fp, previous);
         }
+        if (reading != FORMAT_2) {
+            int users = readVarInt();
+            for (int i = 0; i < users; i++) {
+                String id = readString();
+                byte[] value = new byte[readVarInt()];
+                in.readFully(value);
+                a.stored.put(id, value);
+            }
+        }
         return a;
     }
 
@@ -166,17 +192,20 @@ public final class EntityCodec {
         return readLayoutAndEntity();
     }
 
-    private static void format(int f) {
-        if (f != FORMAT) {
-            throw new IllegalStateException("state value in format " + f + ", this job reads format " + FORMAT);
+    private void format(int f) {
+        if (f != FORMAT && f != FORMAT_2) {
+            throw new IllegalStateException("state value in format " + f + ", this job reads formats " + FORMAT_2
+                    + " and " + FORMAT);
         }
+        reading = f;
     }
 
     // ---------------------------------------------------------------- entities
 
     private void writeLayoutAndEntity(EntityState e) throws IOException {
-        out.writeInt(layouts.layoutOf(e.signalIds));
+        writeVarInt(layouts.layoutOf(e.signalIds));
         long base = e.lastRecordAt;
+        long baseDay = Math.floorDiv(base, DAY_MS);
         writeVarLong(zigzag(base));
         out.writeByte(e.tier);
         int times = (e.lastActivityAt == base ? ACTIVE_AT_LAST_RECORD : 0)
@@ -237,7 +266,7 @@ public final class EntityCodec {
                 writeVarInt(s.keys.length);
                 for (String k : s.keys) {
                     if (days) {
-                        writeVarLong(zigzag(LocalDate.parse(k).toEpochDay()));
+                        writeVarLong(zigzag(baseDay - dayNumber(k)));
                     } else if ((flags & KEYS_AS_PRINTS) != 0) {
                         writePrint(k);
                     } else {
@@ -265,7 +294,7 @@ public final class EntityCodec {
         if (n > 0) {
             for (Map.Entry<String, PatternState> p : patterns.entrySet()) {
                 if (!p.getValue().isIdle()) {
-                    writeString(p.getKey());
+                    writePatternKey(p.getKey());
                     writePattern(p.getValue(), base);
                 }
             }
@@ -274,8 +303,9 @@ public final class EntityCodec {
 
     private EntityState readLayoutAndEntity() throws IOException {
         EntityState e = new EntityState();
-        e.signalIds = layouts.ids(in.readInt());
+        e.signalIds = layouts.ids(reading == FORMAT_2 ? in.readInt() : readVarInt());
         long base = unzigzag(readVarLong());
+        long baseDay = Math.floorDiv(base, DAY_MS);
         e.lastRecordAt = base;
         e.tier = in.readUnsignedByte();
         int times = in.readUnsignedByte();
@@ -312,7 +342,8 @@ public final class EntityCodec {
                 boolean days = (flags & KEYS_AS_DAYS) != 0;
                 boolean prints = (flags & KEYS_AS_PRINTS) != 0;
                 for (int j = 0; j < n; j++) {
-                    s.keys[j] = days ? LocalDate.ofEpochDay(unzigzag(readVarLong())).toString()
+                    s.keys[j] = days ? LocalDate.ofEpochDay(reading == FORMAT_2 ? unzigzag(readVarLong())
+                            : baseDay - unzigzag(readVarLong())).toString()
                             : prints ? readPrint() : readString();
                 }
             }
@@ -339,7 +370,7 @@ public final class EntityCodec {
         if (n > 0) {
             e.patterns = new LinkedHashMap<>();
             for (int j = 0; j < n; j++) {
-                String key = readString();
+                String key = reading == FORMAT_2 ? readString() : readPatternKey();
                 e.patterns.put(key, readPattern(base));
             }
         }
@@ -385,18 +416,80 @@ public final class EntityCodec {
 
     private static boolean allDays(String[] keys) {
         for (String k : keys) {
-            if (k.length() != 10 || k.charAt(4) != '-' || k.charAt(7) != '-') {
-                return false;
-            }
-            try {
-                if (!LocalDate.parse(k).toString().equals(k)) {
-                    return false;
-                }
-            } catch (java.time.format.DateTimeParseException e) {
+            if (dayNumber(k) == Long.MIN_VALUE) {
                 return false;
             }
         }
         return keys.length > 0;
+    }
+
+    /**
+     * The epoch day of a day key as {@code LocalDate.toString} writes it ({@code YYYY-MM-DD}, years
+     * 0000-9999: what {@code Timestamps.utcDate} gives), or {@code Long.MIN_VALUE} for any other
+     * text, so that every key written as a day number reads back as the same text.
+     */
+    static long dayNumber(String k) {
+        if (k.length() != 10 || k.charAt(4) != '-' || k.charAt(7) != '-') {
+            return Long.MIN_VALUE;
+        }
+        int year = 0;
+        int month = 0;
+        int day = 0;
+        for (int i = 0; i < 10; i++) {
+            if (i == 4 || i == 7) {
+                continue;
+            }
+            char c = k.charAt(i);
+            if (c < '0' || c > '9') {
+                return Long.MIN_VALUE;
+            }
+            int d = c - '0';
+            if (i < 4) {
+                year = year * 10 + d;
+            } else if (i < 7) {
+                month = month * 10 + d;
+            } else {
+                day = day * 10 + d;
+            }
+        }
+        if (month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+            return Long.MIN_VALUE;
+        }
+        return LocalDate.of(year, month, day).toEpochDay();
+    }
+
+    // ---------------------------------------------------------------- pattern keys
+
+    /**
+     * A pattern state's key ({@code PatternMachines.key}: the signal index, then for a usage signal
+     * {@code :metric}) as a varint of the index and whether a metric follows, then the metric; a key
+     * of any other form as text after a zero.
+     */
+    private void writePatternKey(String key) throws IOException {
+        int colon = key.indexOf(':');
+        String index = colon < 0 ? key : key.substring(0, colon);
+        int signal = -1;
+        if (!index.isEmpty() && index.length() <= 9 && index.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            signal = Integer.parseInt(index);
+        }
+        if (signal < 0 || !Integer.toString(signal).equals(index)) {
+            writeVarInt(0);
+            writeString(key);
+            return;
+        }
+        writeVarInt((signal + 1) << 1 | (colon < 0 ? 0 : 1));
+        if (colon >= 0) {
+            writeString(key.substring(colon + 1));
+        }
+    }
+
+    private String readPatternKey() throws IOException {
+        int v = readVarInt();
+        if (v == 0) {
+            return readString();
+        }
+        int signal = (v >>> 1) - 1;
+        return (v & 1) == 0 ? Integer.toString(signal) : signal + ":" + readString();
     }
 
     // ---------------------------------------------------------------- patterns

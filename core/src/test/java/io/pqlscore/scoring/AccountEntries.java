@@ -32,19 +32,18 @@ public final class AccountEntries {
         return e.accountPatternWake;
     }
 
-    /** A decoded entry bound to users from {@code users} (decoded values), as the operator binds it to keyed state. */
+    /** A decoded entry holding {@code users} (decoded values), as if they had been read from its value. */
     public static AccountEntry boundTo(AccountEntry e, Map<String, EntityState> users) {
-        e.bind(new AccountEntry.Users() {
-            @Override
-            public EntityState read(String accountId, String userId) {
-                return users.get(userId);
-            }
-
-            @Override
-            public Map<String, EntityState> readAll(String accountId) {
-                return users;
-            }
+        e.bind(stored -> {
+            throw new IllegalStateException("users are given decoded");
         });
+        e.users.putAll(users);
+        e.allUsersRead = true;
         return e;
+    }
+
+    /** The users as stored in the entry's value, encoded. */
+    public static Map<String, byte[]> storedUsers(AccountEntry e) {
+        return e.stored;
     }
 }

@@ -143,4 +143,50 @@ class EntityCodecTest {
         }
         return kept;
     }
+
+    /**
+     * Format 3 writes pattern keys as signal and metric and distinct days relative to the entity's
+     * last record: keys of any other form (never written by this job, but state is state) still read
+     * back as they were.
+     */
+    @Test
+    void unusualPatternKeysAndDayKeysReadBackAsWritten() throws Exception {
+        SignalLayouts layouts = new SignalLayouts(model);
+        EntityCodec codec = new EntityCodec(model, layouts);
+        EntityState withPatterns = null;
+        for (AccountEntry a : driver.accounts.values()) {
+            for (EntityState u : a.users.values()) {
+                if (u != null && u.patterns != null && withPatterns == null) {
+                    withPatterns = u;
+                }
+            }
+        }
+        assertThat(withPatterns).isNotNull();
+        PatternState some = withPatterns.patterns.values().iterator().next();
+        EntityState u = codec.decodeUser(codec.encodeUser(withPatterns));
+        u.patterns = new java.util.LinkedHashMap<>();
+        for (String key : new String[] {"3", "10:s:rows", "007", "x:1", ":", "12:", "-1:a", "2147483647", "99999999999:m"}) {
+            u.patterns.put(key, some);
+        }
+        int day = -1;
+        for (int i = 0; i < u.signalIds.length; i++) {
+            if (model.signals().get(i).distinctBy() == io.pqlscore.model.Signal.DistinctBy.DAY) {
+                day = i;
+            }
+        }
+        assertThat(day).isNotNegative();
+        u.signals[day].keys = new String[] {"2026-03-01", "1999-12-31", "0000-01-01", "9999-12-31"};
+        u.signals[day].times = new long[] {u.lastRecordAt - 1, u.lastRecordAt - 2, u.lastRecordAt - 3, u.lastRecordAt - 4};
+        EntityState back = codec.decodeUser(codec.encodeUser(u));
+        assertThat(describe(back)).isEqualTo(describe(u));
+        // not canonical days: written as text, read back as they were
+        u.signals[day].keys = new String[] {"2026-02-30", "2026-3-01", "20260301", "2026-03-01 "};
+        back = codec.decodeUser(codec.encodeUser(u));
+        assertThat(describe(back)).isEqualTo(describe(u));
+        assertThat(EntityCodec.dayNumber("2024-02-29")).isEqualTo(java.time.LocalDate.of(2024, 2, 29).toEpochDay());
+        assertThat(EntityCodec.dayNumber("2023-02-29")).isEqualTo(Long.MIN_VALUE);
+        assertThat(EntityCodec.dayNumber("2023-13-01")).isEqualTo(Long.MIN_VALUE);
+        assertThat(EntityCodec.dayNumber("2023-00-01")).isEqualTo(Long.MIN_VALUE);
+        assertThat(EntityCodec.dayNumber("２０２３-01-01")).isEqualTo(Long.MIN_VALUE);
+    }
 }

@@ -252,7 +252,13 @@ public final class SavepointInspector {
                 return;
             }
             out.collect(line(accountId, a, a.entity, null));
+            // users inside the account's value; a savepoint of the account stage's first release
+            // keeps them as entries of their own
+            Map<String, byte[]> stored = new java.util.LinkedHashMap<>(entry.storedUsers());
             for (Map.Entry<String, byte[]> u : users.entries()) {
+                stored.putIfAbsent(u.getKey(), u.getValue());
+            }
+            for (Map.Entry<String, byte[]> u : stored.entrySet()) {
                 out.collect(line(accountId, a, codec.decodeUser(u.getValue()), u.getKey()));
             }
         }

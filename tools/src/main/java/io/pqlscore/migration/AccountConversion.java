@@ -187,7 +187,7 @@ final class AccountConversion implements AutoCloseable {
                         entry.restorePatternWake(u.getKey(), next);
                     }
                 }
-                out.users.put(u.getKey(), codec.encodeUser(user));
+                entry.restoreStoredUser(u.getKey(), codec.encodeUser(user));
             }
             pass.recomputePatternWake(entry);
             counts.add(MigrationCounts.ACCOUNTS, 1);

@@ -6,16 +6,12 @@ import io.pqlscore.events.UsageEventSerializer;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.scoring.AccountOperator;
 import io.pqlscore.scoring.SignalLayouts;
-import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
@@ -24,7 +20,7 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 
 /**
  * Writes converted accounts as the account stage ({@code account-stage}, {@link AccountOperator})
- * keeps them: the keyed {@code account} value, the {@code users} map and the {@code
+ * keeps them: the keyed {@code account} value (its users inside it) and the {@code
  * spilled-records} list, with the operator's own descriptors (names and serializers), and its
  * union list state {@code signal-layouts} (the running model's layout: every entity was mapped to
  * it). The operator's raw keyed state (its heap buffer and wake-ups) is not written: restored
@@ -40,7 +36,6 @@ final class AccountStageWriter extends KeyedStateBootstrapFunction<String, Piece
 
     private final ScoringModel model;
     private transient ValueState<byte[]> account;
-    private transient MapState<String, byte[]> users;
     private transient ListState<UsageEvent> spilled;
     private transient ListState<SignalLayouts.Entry> layouts;
     private transient PieceCodec codec;
@@ -53,8 +48,6 @@ final class AccountStageWriter extends KeyedStateBootstrapFunction<String, Piece
     public void open(OpenContext openContext) {
         account = getRuntimeContext().getState(new ValueStateDescriptor<>(AccountOperator.ACCOUNT_STATE,
                 BytePrimitiveArraySerializer.INSTANCE));
-        users = getRuntimeContext().getMapState(new MapStateDescriptor<>(AccountOperator.USERS_STATE,
-                StringSerializer.INSTANCE, BytePrimitiveArraySerializer.INSTANCE));
         spilled = getRuntimeContext().getListState(new ListStateDescriptor<>(OrderedKeyedOperator.SPILL_STATE,
                 UsageEventSerializer.INSTANCE));
         codec = new PieceCodec();
@@ -65,9 +58,6 @@ final class AccountStageWriter extends KeyedStateBootstrapFunction<String, Piece
         Converted c = codec.converted(piece);
         if (c.account != null) {
             account.update(c.account);
-        }
-        for (Map.Entry<String, byte[]> u : c.users.entrySet()) {
-            users.put(u.getKey(), u.getValue());
         }
         if (!c.spilled.isEmpty()) {
             spilled.update(c.spilled);

@@ -177,11 +177,6 @@ final class PieceCodec {
     Piece converted(String account, Converted c) throws IOException {
         out.clear();
         writeBytes(c.account);
-        out.writeInt(c.users.size());
-        for (Map.Entry<String, byte[]> u : c.users.entrySet()) {
-            strings.serialize(u.getKey(), out);
-            writeBytes(u.getValue());
-        }
         writeRecords(c.spilled);
         return new Piece(account, Piece.CONVERTED, out.getCopyOfBuffer());
     }
@@ -193,10 +188,6 @@ final class PieceCodec {
         in.setBuffer(piece.bytes);
         Converted c = new Converted();
         c.account = readBytes();
-        int users = in.readInt();
-        for (int i = 0; i < users; i++) {
-            c.users.put(strings.deserialize(in), readBytes());
-        }
         c.spilled.addAll(readRecords());
         return c;
     }
