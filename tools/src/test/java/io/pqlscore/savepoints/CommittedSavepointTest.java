@@ -28,11 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
  * (see {@code docs/SAVEPOINTS.md}):
  *
  * <ul>
- *   <li>{@value #V2}: a savepoint of the current state layout (the account stage) must restore with
+ *   <li>{@value #V3}: a savepoint of the current state layout (the account stage) must restore with
  *       the current code as it is and resume exactly as it did when it was written. A change that
  *       breaks the state (an operator uid, a state name, a serializer or encoding without a way to
  *       read the old form, the max parallelism) fails the restore; a change that restores but reads
  *       the state differently changes the output.</li>
+ *   <li>{@value #V2}: a savepoint of the account stage's first release (entity format 2, each user
+ *       an entry of its own) must restore, its users moved into their accounts' values, and
+ *       resume exactly as it did when it was written.</li>
  *   <li>{@value #V1} and {@value #V1_LAST}: savepoints of the earlier, multi-operator topology
  *       (sequencer, one CEP operator per pattern signal and scope, scorer), written by its first and
  *       its last release, are converted by the documented command ({@link MigrateSavepoint}) and
@@ -50,8 +53,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CommittedSavepointTest {
     /** The fixture of the current state layout; bump the version for an intended break (docs/SAVEPOINTS.md). */
-    static final String FIXTURE = "/savepoints/v2";
-    static final String V2 = FIXTURE;
+    static final String FIXTURE = "/savepoints/v3";
+    static final String V3 = FIXTURE;
+    /** The account stage's first release (users as entries of their own). */
+    static final String V2 = "/savepoints/v2";
     /** The fixture of the earlier topology, restored through the conversion: written by its first release. */
     static final String V1 = "/savepoints/v1";
     /** The same, written by its last release (610ef53: compact users, usage patterns matched on arrival). */
@@ -69,14 +74,26 @@ class CommittedSavepointTest {
 
     @Test
     void theCurrentLayoutRestoresAsWrittenAtParallelismTwoOnRocksDb() throws Exception {
+        Path fixture = fixture(V3);
+        resumeAndCompare(V3, fixture, copy(fixture), 2, SavepointFixtureGenerator.ROCKSDB);
+    }
+
+    @Test
+    void theCurrentLayoutRestoresRescaledToThreeSubtasksOnTheHeapBackend() throws Exception {
+        Path fixture = fixture(V3);
+        resumeAndCompare(V3, fixture, copy(fixture), 3, Map.of("state.backend.type", "hashmap"));
+    }
+
+    @Test
+    void theAccountStagesFirstReleaseRestoresItsUsersMovedIntoTheirAccountsAtParallelismTwoOnRocksDb() throws Exception {
         Path fixture = fixture(V2);
         resumeAndCompare(V2, fixture, copy(fixture), 2, SavepointFixtureGenerator.ROCKSDB);
     }
 
     @Test
-    void theCurrentLayoutRestoresRescaledToThreeSubtasksOnTheHeapBackend() throws Exception {
+    void theAccountStagesFirstReleaseRestoresRescaledToOneSubtaskOnTheHeapBackend() throws Exception {
         Path fixture = fixture(V2);
-        resumeAndCompare(V2, fixture, copy(fixture), 3, Map.of("state.backend.type", "hashmap"));
+        resumeAndCompare(V2, fixture, copy(fixture), 1, Map.of("state.backend.type", "hashmap"));
     }
 
     @Test

@@ -67,7 +67,7 @@ public final class SavepointFixtureGenerator {
     static final String DEFAULT_FIXTURE = "tools/src/test/resources" + CommittedSavepointTest.FIXTURE;
     /** The fixture property naming the state layout; absent in fixtures of the earlier topology (v1). */
     static final String LAYOUT_KEY = "state-layout";
-    static final String LAYOUT = "v2 (account-stage: one keyed operator per account)";
+    static final String LAYOUT = "v3 (account-stage: one keyed operator per account, its users inside its value)";
     static final String CASE = "11-generated";
     static final int RECORDS_BEFORE = 2000;
     static final int PARALLELISM = 2;
