@@ -23,10 +23,12 @@ public final class UserIdentitySerializer extends TypeSerializerSingleton<UserId
 
     public static final UserIdentitySerializer INSTANCE = new UserIdentitySerializer();
 
-    private static final int FORMAT = 1;
+    /** Format 2 leaves out the current account's position when it is the only membership; 1 still reads. */
+    private static final int FORMAT = 2;
     private static final int TRAITS_KEPT = 1;
     private static final int HAS_CURRENT = 2;
     private static final int CURRENT_SEPARATE = 4;
+    private static final int CURRENT_ONLY = 8;
 
     @Override
     public boolean isImmutableType() {
@@ -71,15 +73,16 @@ public final class UserIdentitySerializer extends TypeSerializerSingleton<UserId
         }
         // the resolver's current account is always a membership; any other is kept as a string
         boolean separate = u.current != null && current < 0;
+        boolean only = current == 0 && u.accounts.length == 1;
         out.writeByte((u.traitsKept ? TRAITS_KEPT : 0) | (u.current != null ? HAS_CURRENT : 0)
-                | (separate ? CURRENT_SEPARATE : 0));
+                | (separate ? CURRENT_SEPARATE : 0) | (only ? CURRENT_ONLY : 0));
         writeVarLong(u.accounts.length, out);
         for (String a : u.accounts) {
             StringValue.writeString(a, out);
         }
         if (separate) {
             StringValue.writeString(u.current, out);
-        } else if (u.current != null) {
+        } else if (u.current != null && !only) {
             writeVarLong(current, out);
         }
         writeVarLong(u.traitKeys.length, out);
@@ -93,7 +96,7 @@ public final class UserIdentitySerializer extends TypeSerializerSingleton<UserId
     @Override
     public UserIdentity deserialize(DataInputView in) throws IOException {
         int format = in.readUnsignedByte();
-        if (format != FORMAT) {
+        if (format != FORMAT && format != 1) {
             throw new IOException("unknown identity format " + format);
         }
         UserIdentity u = new UserIdentity();
@@ -106,6 +109,8 @@ public final class UserIdentitySerializer extends TypeSerializerSingleton<UserId
         }
         if ((flags & CURRENT_SEPARATE) != 0) {
             u.current = StringValue.readString(in);
+        } else if ((flags & CURRENT_ONLY) != 0) {
+            u.current = u.accounts[0];
         } else if ((flags & HAS_CURRENT) != 0) {
             u.current = u.accounts[(int) readVarLong(in)];
         }

@@ -36,11 +36,11 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * A leading format byte ({@value #FORMAT}) lets a later layout read this one; a value of another
  * format fails loudly instead of being misread. Format 1 was a development layout that never
  * shipped (users' agendas in full, CEP's own serializers for patterns). Format 2 (the first
- * release of the account stage, still read) wrote the layout number in four bytes, distinct days
- * as absolute day numbers and pattern keys as text, and kept users as entries of their own;
- * format 3 writes the layout as a varint, days relative to the entity's last record, pattern keys
- * as their signal and metric, and the account's users, each as its own encoded value, at the end
- * of the account's value.
+ * release of the account stage, still read) wrote distinct days as absolute day numbers,
+ * pattern keys as text and the kept ids' times as signed deltas, and kept users as entries of
+ * their own; format 3 writes days relative to the entity's last record, pattern keys as their
+ * signal and metric, kept times in order as unsigned deltas, and the account's users, each as its
+ * own encoded value, at the end of the account's value.
  */
 public final class EntityCodec {
     public static final int FORMAT = 3;
@@ -60,6 +60,22 @@ public final class EntityCodec {
     private static final int LAST_SEEN_AT_VALUE = 128;
     /** The last time seen is the latest of the kept times (a distinct signal's last value): not written. */
     private static final int LAST_SEEN_AT_LATEST = 256;
+
+    /*
+     * Format 3 writes a signal's flags in one byte: the same facts, other bits (translated to the
+     * constants above when read). KEY_KIND: no keys, keys as text, as day numbers, as 8-byte
+     * fingerprints; DERIVED: the last time seen is the value's time when there is a value, else
+     * the latest kept time; VALUE_INT: the value is a whole number, written as a varint (a points
+     * signal hit once, a milestone, a trait).
+     */
+    private static final int F3_FIRED = 1;
+    private static final int F3_VALUE = 2;
+    private static final int F3_LAST_SEEN = 4;
+    private static final int F3_KEY_KIND_SHIFT = 3;
+    private static final int F3_KEY_KIND = 3 << F3_KEY_KIND_SHIFT;
+    private static final int F3_TIMES = 32;
+    private static final int F3_DERIVED = 64;
+    private static final int F3_VALUE_INT = 128;
 
     /** Entity times that follow from others (bits of the byte after the tier): not written. */
     private static final int ACTIVE_AT_LAST_RECORD = 1;
@@ -112,18 +128,27 @@ public final class EntityCodec {
             writeTime(a.accountPatternWake, base);
             writeTime(a.earliestPatternWake(), base);
         }
-        writeVarInt(a.kept.size());
+        // kept in time order (records come in SPEC 3 order): the deltas need no sign
+        boolean ordered = true;
+        for (int i = 1; i < a.kept.size() && ordered; i++) {
+            ordered = a.kept.timeAt(i) >= a.kept.timeAt(i - 1);
+        }
+        writeVarInt(a.kept.size() << 1 | (ordered ? 1 : 0));
         long previous = 0;
         for (int i = 0; i < a.kept.size(); i++) {
             out.writeLong(a.kept.fingerprintAt(i));
-            writeVarLong(zigzag(a.kept.timeAt(i) - previous));
+            long delta = a.kept.timeAt(i) - previous;
+            writeVarLong(ordered && i > 0 ? delta : zigzag(delta));
             previous = a.kept.timeAt(i);
         }
         writeVarInt(a.stored.size());
         for (Map.Entry<String, byte[]> u : a.stored.entrySet()) {
             writeString(u.getKey());
-            writeVarInt(u.getValue().length);
-            out.write(u.getValue());
+            // a user of this format leaves its format byte to the account's
+            byte[] v = u.getValue();
+            boolean current = v.length > 0 && v[0] == FORMAT;
+            writeVarInt((v.length - (current ? 1 : 0)) << 1 | (current ? 1 : 0));
+            out.write(v, current ? 1 : 0, v.length - (current ? 1 : 0));
         }
         return out.getCopyOfBuffer();
     }
@@ -155,19 +180,27 @@ public final class EntityCodec {
             a.agendaComplete = a.userWakeBound == Long.MAX_VALUE && a.patternWakeBound == Long.MAX_VALUE;
             a.account = s;
         }
-        int k = readVarInt();
+        int counted = readVarInt();
+        boolean ordered = reading != FORMAT_2 && (counted & 1) != 0;
+        int k = reading == FORMAT_2 ? counted : counted >>> 1;
         long previous = 0;
         for (int i = 0; i < k; i++) {
             long fp = in.readLong();
-            previous += unzigzag(readVarLong());
+            long v = readVarLong();
+            previous += ordered && i > 0 ? v : unzigzag(v);
             a.kept.keep(fp, previous);
         }
         if (reading != FORMAT_2) {
             int users = readVarInt();
             for (int i = 0; i < users; i++) {
                 String id = readString();
-                byte[] value = new byte[readVarInt()];
-                in.readFully(value);
+                int length = readVarInt();
+                boolean current = (length & 1) != 0;
+                byte[] value = new byte[(length >>> 1) + (current ? 1 : 0)];
+                if (current) {
+                    value[0] = FORMAT;
+                }
+                in.readFully(value, current ? 1 : 0, length >>> 1);
                 a.stored.put(id, value);
             }
         }
@@ -203,7 +236,8 @@ public final class EntityCodec {
     // ---------------------------------------------------------------- entities
 
     private void writeLayoutAndEntity(EntityState e) throws IOException {
-        writeVarInt(layouts.layoutOf(e.signalIds));
+        int layout = layouts.layoutOf(e.signalIds);
+        out.writeInt(layout);
         long base = e.lastRecordAt;
         long baseDay = Math.floorDiv(base, DAY_MS);
         writeVarLong(zigzag(base));
@@ -224,9 +258,10 @@ public final class EntityCodec {
             writeTime(e.scheduledAt, base);
         }
         writeVarInt(e.traitKeys.length);
+        String[] known = layouts.traitKeys(layout);
         for (int i = 0; i < e.traitKeys.length; i++) {
-            writeString(e.traitKeys[i]);
-            writeString(e.traitValues[i]);
+            writeTraitKey(e.traitKeys[i], known);
+            writeTraitValue(e.traitValues[i]);
         }
         boolean current = e.signalIds == layouts.currentIds() || java.util.Arrays.equals(e.signalIds, layouts.currentIds());
         int touched = 0;
@@ -251,12 +286,18 @@ public final class EntityCodec {
                     | (s.times.length > 0 ? TIMES : 0);
             if ((flags & LAST_SEEN) != 0 && (flags & VALUE) != 0 && s.lastSeen == s.valueAt) {
                 flags |= LAST_SEEN_AT_VALUE;
-            } else if ((flags & LAST_SEEN) != 0 && s.times.length > 0 && s.lastSeen == latest(s.times)) {
+            } else if ((flags & LAST_SEEN) != 0 && (flags & VALUE) == 0 && s.times.length > 0
+                    && s.lastSeen == latest(s.times)) {
                 flags |= LAST_SEEN_AT_LATEST;
             }
-            writeVarInt(flags);
+            boolean wholeValue = (flags & VALUE) != 0 && isWhole(s.value);
+            out.writeByte(formatThreeFlags(flags, wholeValue));
             if ((flags & VALUE) != 0) {
-                out.writeDouble(s.value);
+                if (wholeValue) {
+                    writeVarLong(zigzag((long) s.value));
+                } else {
+                    out.writeDouble(s.value);
+                }
                 writeTime(s.valueAt, base);
             }
             if ((flags & LAST_SEEN) != 0 && (flags & (LAST_SEEN_AT_VALUE | LAST_SEEN_AT_LATEST)) == 0) {
@@ -303,7 +344,8 @@ public final class EntityCodec {
 
     private EntityState readLayoutAndEntity() throws IOException {
         EntityState e = new EntityState();
-        e.signalIds = layouts.ids(reading == FORMAT_2 ? in.readInt() : readVarInt());
+        int layout = in.readInt();
+        e.signalIds = layouts.ids(layout);
         long base = unzigzag(readVarLong());
         long baseDay = Math.floorDiv(base, DAY_MS);
         e.lastRecordAt = base;
@@ -317,9 +359,10 @@ public final class EntityCodec {
         int t = readVarInt();
         e.traitKeys = new String[t];
         e.traitValues = new String[t];
+        String[] known = reading == FORMAT_2 ? null : layouts.traitKeys(layout);
         for (int i = 0; i < t; i++) {
-            e.traitKeys[i] = readString();
-            e.traitValues[i] = readString();
+            e.traitKeys[i] = known == null ? readString() : readTraitKey(known);
+            e.traitValues[i] = known == null ? readString() : readTraitValue();
         }
         e.signals = new SignalState[e.signalIds.length];
         int touched = readVarInt();
@@ -327,10 +370,18 @@ public final class EntityCodec {
         for (int k = 0; k < touched; k++) {
             i += readVarInt() + 1;
             SignalState s = new SignalState();
-            int flags = readVarInt();
+            int flags;
+            boolean wholeValue = false;
+            if (reading == FORMAT_2) {
+                flags = readVarInt();
+            } else {
+                int f3 = in.readUnsignedByte();
+                flags = flagsOfFormatThree(f3);
+                wholeValue = (f3 & F3_VALUE_INT) != 0;
+            }
             s.fired = (flags & FIRED) != 0;
             if ((flags & VALUE) != 0) {
-                s.value = in.readDouble();
+                s.value = wholeValue ? (double) unzigzag(readVarLong()) : in.readDouble();
                 s.valueAt = readTime(base);
             }
             if ((flags & LAST_SEEN) != 0 && (flags & (LAST_SEEN_AT_VALUE | LAST_SEEN_AT_LATEST)) == 0) {
@@ -375,6 +426,36 @@ public final class EntityCodec {
             }
         }
         return e;
+    }
+
+    private static int formatThreeFlags(int flags, boolean wholeValue) {
+        return ((flags & FIRED) != 0 ? F3_FIRED : 0) | ((flags & VALUE) != 0 ? F3_VALUE : 0)
+                | ((flags & LAST_SEEN) != 0 ? F3_LAST_SEEN : 0)
+                | ((flags & KEYS) == 0 ? 0 : (flags & KEYS_AS_DAYS) != 0 ? 2 : (flags & KEYS_AS_PRINTS) != 0 ? 3 : 1)
+                        << F3_KEY_KIND_SHIFT
+                | ((flags & TIMES) != 0 ? F3_TIMES : 0)
+                | ((flags & (LAST_SEEN_AT_VALUE | LAST_SEEN_AT_LATEST)) != 0 ? F3_DERIVED : 0)
+                | (wholeValue ? F3_VALUE_INT : 0);
+    }
+
+    private static int flagsOfFormatThree(int f3) {
+        int flags = ((f3 & F3_FIRED) != 0 ? FIRED : 0) | ((f3 & F3_VALUE) != 0 ? VALUE : 0)
+                | ((f3 & F3_LAST_SEEN) != 0 ? LAST_SEEN : 0) | ((f3 & F3_TIMES) != 0 ? TIMES : 0);
+        int keys = (f3 & F3_KEY_KIND) >>> F3_KEY_KIND_SHIFT;
+        flags |= keys == 0 ? 0 : keys == 1 ? KEYS : keys == 2 ? KEYS | KEYS_AS_DAYS : KEYS | KEYS_AS_PRINTS;
+        if ((f3 & F3_DERIVED) != 0) {
+            flags |= (f3 & F3_VALUE) != 0 ? LAST_SEEN_AT_VALUE : LAST_SEEN_AT_LATEST;
+        }
+        return flags;
+    }
+
+    /** A value that a varint holds exactly: a whole number (not -0.0) of at most 2^53. */
+    private static boolean isWhole(double v) {
+        if (!(Math.abs(v) <= 9.007199254740992E15)) {
+            return false;
+        }
+        long l = (long) v;
+        return Double.doubleToRawLongBits((double) l) == Double.doubleToRawLongBits(v);
     }
 
     private static boolean untouched(SignalState s) {
@@ -456,6 +537,51 @@ public final class EntityCodec {
             return Long.MIN_VALUE;
         }
         return LocalDate.of(year, month, day).toEpochDay();
+    }
+
+    // ---------------------------------------------------------------- traits
+
+    /** A trait key as its position in the layout's keys plus one, or 0 and the key. */
+    private void writeTraitKey(String key, String[] known) throws IOException {
+        for (int i = 0; i < known.length; i++) {
+            if (known[i].equals(key)) {
+                writeVarInt(i + 1);
+                return;
+            }
+        }
+        writeVarInt(0);
+        writeString(key);
+    }
+
+    private String readTraitKey(String[] known) throws IOException {
+        int i = readVarInt();
+        if (i == 0) {
+            return readString();
+        }
+        if (i > known.length) {
+            throw new IllegalStateException("trait key " + (i - 1) + " of a layout with " + known.length + " keys");
+        }
+        return known[i - 1];
+    }
+
+    /**
+     * A trait value (its JSON text): a plain string literal (no escapes) as its characters without
+     * the quotes, anything else as it is; the length's low bit says which.
+     */
+    private void writeTraitValue(String json) throws IOException {
+        boolean plain = json.length() >= 2 && json.charAt(0) == '"' && json.charAt(json.length() - 1) == '"'
+                && json.indexOf('\\') < 0 && json.indexOf('"', 1) == json.length() - 1;
+        byte[] b = (plain ? json.substring(1, json.length() - 1) : json).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        writeVarInt(b.length << 1 | (plain ? 1 : 0));
+        out.write(b);
+    }
+
+    private String readTraitValue() throws IOException {
+        int v = readVarInt();
+        byte[] b = new byte[v >>> 1];
+        in.readFully(b);
+        String text = new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        return (v & 1) != 0 ? '"' + text + '"' : text;
     }
 
     // ---------------------------------------------------------------- pattern keys

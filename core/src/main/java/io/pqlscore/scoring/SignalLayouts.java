@@ -14,6 +14,12 @@ import java.util.Map;
  * repeating the signal ids, and this registry (kept by the operator in union list state, so every
  * subtask knows every layout after a restore at any parallelism) gives the ids back, so that state
  * written under another model is matched to the running one by signal id.
+ *
+ * <p>Each layout also has a list of trait keys (the keys the model of that layout reads, sorted),
+ * so that an entity's trait keys are written as positions in it (entity format 3); the list
+ * restored with a layout wins over the running model's, so a value always reads with the list it
+ * was written with. Layouts restored from state of earlier versions have none (their values do
+ * not refer to one).
  */
 public final class SignalLayouts implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -24,6 +30,8 @@ public final class SignalLayouts implements Serializable {
 
         public int layout;
         public String[] ids = new String[0];
+        /** The layout's trait keys by position (empty in state of earlier versions). */
+        public String[] traitKeys = new String[0];
 
         public Entry() {}
 
@@ -31,16 +39,44 @@ public final class SignalLayouts implements Serializable {
             this.layout = layout;
             this.ids = ids;
         }
+
+        public Entry(int layout, String[] ids, String[] traitKeys) {
+            this(layout, ids);
+            this.traitKeys = traitKeys;
+        }
     }
+
+    private static final String[] NO_KEYS = new String[0];
 
     private final int current;
     private final String[] currentIds;
     private final Map<Integer, String[]> byLayout = new HashMap<>();
+    private final Map<Integer, String[]> traitKeysByLayout = new HashMap<>();
 
     public SignalLayouts(ScoringModel model) {
         this.current = model.signalLayout();
         this.currentIds = model.signals().stream().map(Signal::id).toArray(String[]::new);
         byLayout.put(current, currentIds);
+        traitKeysByLayout.put(current, traitKeysOf(model));
+    }
+
+    /** The trait keys a model reads (its trait signals' and its enterprise override's), sorted. */
+    static String[] traitKeysOf(ScoringModel model) {
+        java.util.TreeSet<String> keys = new java.util.TreeSet<>();
+        for (Signal s : model.signals()) {
+            if (s.trait() != null) {
+                keys.add(s.trait().path().first());
+            }
+        }
+        if (model.enterpriseOverride() != null) {
+            keys.add(model.enterpriseOverride().trait().path().first());
+        }
+        return keys.toArray(new String[0]);
+    }
+
+    /** The trait keys of a layout by position (empty when it has none). */
+    public String[] traitKeys(int layout) {
+        return traitKeysByLayout.getOrDefault(layout, NO_KEYS);
     }
 
     public int current() {
@@ -78,6 +114,9 @@ public final class SignalLayouts implements Serializable {
     public void addAll(Iterable<Entry> entries) {
         for (Entry e : entries) {
             byLayout.putIfAbsent(e.layout, e.ids);
+            if (e.traitKeys != null && e.traitKeys.length > 0) {
+                traitKeysByLayout.put(e.layout, e.traitKeys);
+            }
         }
     }
 
@@ -89,6 +128,6 @@ public final class SignalLayouts implements Serializable {
 
     /** Every known layout, for operator state. */
     public List<Entry> entries() {
-        return byLayout.entrySet().stream().map(e -> new Entry(e.getKey(), e.getValue())).toList();
+        return byLayout.entrySet().stream().map(e -> new Entry(e.getKey(), e.getValue(), traitKeys(e.getKey()))).toList();
     }
 }

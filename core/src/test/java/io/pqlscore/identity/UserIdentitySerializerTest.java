@@ -43,4 +43,25 @@ class UserIdentitySerializerTest {
         // one membership, current, no traits the model reads: the common case
         assertThat(bytes(identity("acct-000123", 1_772_442_000_000L, true, "acct-000123")).length).isLessThan(24);
     }
+
+    /** Format 1 (every current account as its position) still reads. */
+    @Test
+    void formatOneReads() throws Exception {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        out.writeByte(1);
+        out.writeByte(1 | 2); // traits kept, has a current account
+        out.writeByte(2);
+        org.apache.flink.types.StringValue.writeString("globex", out);
+        org.apache.flink.types.StringValue.writeString("acme", out);
+        out.writeByte(1); // current: the second
+        out.writeByte(1);
+        org.apache.flink.types.StringValue.writeString("role", out);
+        org.apache.flink.types.StringValue.writeString("\"vp\"", out);
+        io.pqlscore.events.Varints.writeVarLong(10L << 1, out);
+        UserIdentity back = UserIdentitySerializer.INSTANCE.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+        UserIdentity expected = identity("acme", 10, true, "globex", "acme");
+        expected.traitKeys = new String[] {"role"};
+        expected.traitValues = new String[] {"\"vp\""};
+        assertThat(back).usingRecursiveComparison().isEqualTo(expected);
+    }
 }

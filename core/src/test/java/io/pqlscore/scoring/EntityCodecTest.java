@@ -98,6 +98,18 @@ class EntityCodecTest {
                 withPatterns += a.account.entity.patterns == null ? 0 : 1;
             }
             assertThat(keptOf(back)).containsExactlyElementsOf(keptOf(a));
+            // users inside the account's value come back byte for byte
+            AccountEntry withUsers = codec.decodeAccount(a.accountId, bytes);
+            for (Map.Entry<String, EntityState> u : a.users.entrySet()) {
+                if (u.getValue() != null) {
+                    withUsers.restoreStoredUser(u.getKey(), codec.encodeUser(u.getValue()));
+                }
+            }
+            AccountEntry again = codec.decodeAccount(a.accountId, codec.encodeAccount(withUsers));
+            assertThat(again.storedUsers().keySet()).containsExactlyElementsOf(withUsers.storedUsers().keySet());
+            for (Map.Entry<String, byte[]> u : withUsers.storedUsers().entrySet()) {
+                assertThat(again.storedUsers().get(u.getKey())).isEqualTo(u.getValue());
+            }
             for (Map.Entry<String, EntityState> u : a.users.entrySet()) {
                 if (u.getValue() == null) {
                     continue;
@@ -183,6 +195,32 @@ class EntityCodecTest {
         u.signals[day].keys = new String[] {"2026-02-30", "2026-3-01", "20260301", "2026-03-01 "};
         back = codec.decodeUser(codec.encodeUser(u));
         assertThat(describe(back)).isEqualTo(describe(u));
+        // values: whole numbers go as varints, anything else as the double it is
+        int points = -1;
+        for (int i = 0; i < u.signalIds.length; i++) {
+            if (model.signals().get(i).kind() == io.pqlscore.model.SignalKind.POINTS) {
+                points = i;
+            }
+        }
+        for (double v : new double[] {5.0, -3.0, 0.5, -0.0, 9.007199254740992E15, 9.007199254740994E15, 1e300,
+                Double.NaN, Double.POSITIVE_INFINITY, Double.MIN_VALUE, 4.999999999999999}) {
+            u.signals[points].value = v;
+            u.signals[points].valueAt = u.lastRecordAt - 7;
+            u.signals[points].lastSeen = u.lastRecordAt - 7;
+            back = codec.decodeUser(codec.encodeUser(u));
+            assertThat(Double.doubleToRawLongBits(back.signals[points].value)).as("%s", v)
+                    .isEqualTo(Double.doubleToRawLongBits(v));
+            assertThat(describe(back)).isEqualTo(describe(u));
+        }
+        // traits: keys of the layout's list by position, others as text; plain strings without quotes
+        u.traitKeys = new String[] {"role", "not_in_the_model", "", "employees", "industry"};
+        u.traitValues = new String[] {"\"vp\"", "\"say \\\"hi\\\"\"", "null", "1200", "{\"a\":[1,\"x\"]}"};
+        back = codec.decodeUser(codec.encodeUser(u));
+        assertThat(back.traitKeys).containsExactly(u.traitKeys);
+        assertThat(back.traitValues).containsExactly(u.traitValues);
+        u.traitValues = new String[] {"\"\"", "\"\u00e9t\u00e9\"", "\"", "true", "\"a\"b\""};
+        back = codec.decodeUser(codec.encodeUser(u));
+        assertThat(back.traitValues).containsExactly(u.traitValues);
         assertThat(EntityCodec.dayNumber("2024-02-29")).isEqualTo(java.time.LocalDate.of(2024, 2, 29).toEpochDay());
         assertThat(EntityCodec.dayNumber("2023-02-29")).isEqualTo(Long.MIN_VALUE);
         assertThat(EntityCodec.dayNumber("2023-13-01")).isEqualTo(Long.MIN_VALUE);
