@@ -73,12 +73,17 @@ public final class EventParser implements Serializable {
     private long maxFutureMs;
     private final Set<String> userTraitKeys = new LinkedHashSet<>();
     private final Set<String> accountTraitKeys = new LinkedHashSet<>();
+    /** The model's account id paths, in their order (an array: no iterator per record). */
+    private final JsonPath[] accountIdPaths;
+    private final ActivitySignals activitySignals;
 
     public EventParser(ScoringModel model, int maxRecordBytes, int maxDepth) {
         this.model = model;
         this.maxRecordBytes = maxRecordBytes;
         this.maxDepth = maxDepth;
         this.layout = model.signalLayout();
+        this.accountIdPaths = model.accountIdPaths().toArray(new JsonPath[0]);
+        this.activitySignals = new ActivitySignals(model.signals());
         for (Signal s : model.signals()) {
             if (s.trait() != null) {
                 (s.trait().of() == TraitTest.Of.USER ? userTraitKeys : accountTraitKeys).add(s.trait().path().first());
@@ -183,14 +188,8 @@ public final class EventParser implements Serializable {
             }
         }
 
-        String accountId = null;
-        for (JsonPath p : model.accountIdPaths()) {
-            JsonNode n = p.find(root);
-            if (n != null && n.isTextual() && !n.textValue().isEmpty()) {
-                accountId = n.textValue();
-                break;
-            }
-        }
+        Fields f = new Fields(root);
+        String accountId = accountId(root);
         if (accountId == null) {
             // SPEC 8: a record without an account id is resolved from its user's group calls, unless
             // it is a group call itself or names no user to resolve it by
@@ -198,20 +197,26 @@ public final class EventParser implements Serializable {
                 return reject(RejectReason.MISSING_ACCOUNT, "a group call without an account id (no non-empty string at "
                         + model.accountIdPaths() + ")", raw, position);
             }
-            JsonNode user = present(root.get("userId"));
-            if (user == null || !user.isTextual() || user.textValue().isEmpty()) {
+            if (f.userId == null || !f.userId.isTextual() || f.userId.textValue().isEmpty()) {
                 return reject(RejectReason.MISSING_ACCOUNT, "no account id (no non-empty string at " + model.accountIdPaths()
                         + ") and no userId to resolve one from", raw, position);
             }
         }
 
-        String badField = badField(root, type);
+        String badField = f.badField(type);
         if (badField != null) {
             return reject(RejectReason.BAD_FIELD, badField, raw, position);
         }
-        String oversized = oversized(root, type, accountId);
+        String oversized = oversizedId(accountId, f);
         if (oversized != null) {
             return reject(RejectReason.TOO_LARGE, oversized, raw, position);
+        }
+        boolean identify = UsageEvent.IDENTIFY.equals(type);
+        ReadTraits traits = f.traits != null && (identify || UsageEvent.GROUP.equals(type))
+                ? new ReadTraits(f.traits, identify ? userTraitKeys : accountTraitKeys) : null;
+        if (traits != null && traits.bytes > MAX_TRAIT_BYTES) {
+            return reject(RejectReason.TOO_LARGE, "the traits the model reads take " + traits.bytes
+                    + " bytes, more than the maximum of " + MAX_TRAIT_BYTES, raw, position);
         }
 
         UsageEvent e = new UsageEvent();
@@ -219,121 +224,108 @@ public final class EventParser implements Serializable {
         e.type = type;
         e.timestamp = timestamp;
         e.accountId = accountId;
-        JsonNode user = present(root.get("userId"));
-        e.userId = user == null || user.textValue().isEmpty() ? null : user.textValue();
-        JsonNode mid = present(root.get("messageId"));
-        e.messageId = mid != null ? mid.textValue() : sha256Hex(raw);
+        e.userId = f.userId == null || f.userId.textValue().isEmpty() ? null : f.userId.textValue();
+        e.messageId = f.messageId != null ? f.messageId.textValue() : sha256Hex(raw);
         if (e.isActivity()) {
-            JsonNode ev = present(root.get("event"));
-            JsonNode nm = present(root.get("name"));
-            evaluateSignals(e, ev == null ? null : ev.textValue(), nm == null ? null : nm.textValue(), root);
-        } else {
-            JsonNode traits = present(root.get("traits"));
-            boolean identify = e.isIdentify();
-            if (traits != null && !(identify && e.userId == null)) {
-                captureTraits(e, traits, identify ? userTraitKeys : accountTraitKeys);
-            }
-            // SPEC 8: an identify carrying any trait key (also one the model does not read) gives
-            // its user kept traits, which make a later join create the user entity
-            boolean traitsGiven = identify && e.userId != null && traits != null && traits.size() > 0;
-            return ParsedRecord.valid(e, raw, position).traitsGiven(traitsGiven);
+            activitySignals.evaluate(e, f.event == null ? null : f.event.textValue(),
+                    f.name == null ? null : f.name.textValue(), root);
+            return ParsedRecord.valid(e, raw, position);
         }
-        return ParsedRecord.valid(e, raw, position);
+        if (traits != null && !(identify && e.userId == null)) {
+            e.traitKeys = traits.keys;
+            e.traitValues = traits.values;
+        }
+        // SPEC 8: an identify carrying any trait key (also one the model does not read) gives
+        // its user kept traits, which make a later join create the user entity
+        boolean traitsGiven = identify && e.userId != null && f.traits != null && f.traits.size() > 0;
+        return ParsedRecord.valid(e, raw, position).traitsGiven(traitsGiven);
     }
 
-    private void evaluateSignals(UsageEvent e, String eventName, String pageName, JsonNode root) {
-        List<Integer> signals = new ArrayList<>(4);
-        List<String> values = new ArrayList<>(4);
-        List<Double> ratios = new ArrayList<>(4);
-        List<Long> steps = new ArrayList<>(4);
-        for (Signal s : model.signals()) {
-            switch (s.kind()) {
-                case POINTS:
-                    if (s.match().matches(e.type, eventName, pageName, root)) {
-                        add(signals, values, ratios, steps, s.index(), null, Double.NaN, 0L);
-                    }
-                    break;
-                case DISTINCT:
-                    if (s.match().matches(e.type, eventName, pageName, root)) {
-                        String key = distinctKey(s, e, root);
-                        if (key != null) {
-                            add(signals, values, ratios, steps, s.index(), key, Double.NaN, 0L);
-                        }
-                    }
-                    break;
-                case USAGE:
-                    if (s.match().matches(e.type, eventName, pageName, root)) {
-                        JsonNode used = s.usedPath().find(root);
-                        JsonNode limit = s.limitPath().find(root);
-                        if (used != null && used.isNumber() && limit != null && limit.isNumber()
-                                && limit.decimalValue().signum() > 0) {
-                            double ratio = used.doubleValue() / limit.doubleValue();
-                            Object metric = s.metricPath() == null ? null : JsonValues.canonical(s.metricPath().find(root));
-                            add(signals, values, ratios, steps, s.index(), metric == null ? "" : bounded(JsonValues.key(metric)), ratio, 0L);
-                        }
-                    }
-                    break;
-                case SEQUENCE:
-                    long mask = 0;
-                    for (int i = 0; i < s.steps().size(); i++) {
-                        if (s.steps().get(i).matches(e.type, eventName, pageName, root)) {
-                            mask |= 1L << i;
-                        }
-                    }
-                    if (mask != 0) {
-                        add(signals, values, ratios, steps, s.index(), null, Double.NaN, mask);
-                    }
-                    break;
-                default:
-                    break; // traits are not matched against activity
+    /** The first non-empty string at the model's account id paths, in their order; null when none. */
+    private String accountId(JsonNode root) {
+        for (JsonPath p : accountIdPaths) {
+            JsonNode n = p.find(root);
+            if (n != null && n.isTextual() && !n.textValue().isEmpty()) {
+                return n.textValue();
             }
         }
-        int n = signals.size();
-        e.hitSignals = new int[n];
-        e.hitValues = new String[n];
-        e.hitRatios = new double[n];
-        e.hitSteps = new long[n];
-        for (int i = 0; i < n; i++) {
-            e.hitSignals[i] = signals.get(i);
-            e.hitValues[i] = values.get(i);
-            e.hitRatios[i] = ratios.get(i);
-            e.hitSteps[i] = steps.get(i);
+        return null;
+    }
+
+    /**
+     * The top-level fields read after the type and the timestamp, each looked up once; JSON null is
+     * absent (null), as SPEC 1 reads every optional field.
+     */
+    private static final class Fields {
+        final JsonNode userId;
+        final JsonNode messageId;
+        final JsonNode event;
+        final JsonNode name;
+        final JsonNode properties;
+        final JsonNode traits;
+        final JsonNode context;
+
+        Fields(JsonNode root) {
+            userId = present(root.get("userId"));
+            messageId = present(root.get("messageId"));
+            event = present(root.get("event"));
+            name = present(root.get("name"));
+            properties = present(root.get("properties"));
+            traits = present(root.get("traits"));
+            context = present(root.get("context"));
         }
-    }
 
-    private static void add(List<Integer> signals, List<String> values, List<Double> ratios, List<Long> steps,
-            int signal, String value, double ratio, long mask) {
-        signals.add(signal);
-        values.add(value);
-        ratios.add(ratio);
-        steps.add(mask);
-    }
-
-    private static String distinctKey(Signal s, UsageEvent e, JsonNode root) {
-        switch (s.distinctBy()) {
-            case DAY:
-                return Timestamps.utcDate(e.timestamp);
-            case USER:
-                // counted, never shown: the state keeps fingerprints (KeyPrint), not the ids
-                return e.userId == null ? null : KeyPrint.of(e.userId);
-            default:
-                Object v = JsonValues.canonical(s.distinctPath().find(root));
-                return v == null ? null : KeyPrint.of(JsonValues.key(v));
-        }
-    }
-
-    private static void captureTraits(UsageEvent e, JsonNode traits, Set<String> wanted) {
-        List<String> keys = new ArrayList<>();
-        List<String> values = new ArrayList<>();
-        for (String k : wanted) {
-            JsonNode v = traits.get(k);
-            if (v != null) {
-                keys.add(k);
-                values.add(JsonValues.toJson(v));
+        /** SPEC 1 bad_field: a field of the wrong JSON type, or a track without an event name. */
+        String badField(String type) {
+            String bad = notString("userId", userId);
+            bad = bad != null ? bad : notString("messageId", messageId);
+            bad = bad != null ? bad : notString("event", event);
+            bad = bad != null ? bad : notString("name", name);
+            bad = bad != null ? bad : notObject("properties", properties);
+            bad = bad != null ? bad : notObject("traits", traits);
+            bad = bad != null ? bad : notObject("context", context);
+            if (bad == null && UsageEvent.TRACK.equals(type) && (event == null || event.textValue().isEmpty())) {
+                bad = "track without an event name";
             }
+            return bad;
         }
-        e.traitKeys = keys.toArray(new String[0]);
-        e.traitValues = values.toArray(new String[0]);
+
+        private static String notString(String field, JsonNode n) {
+            return n != null && !n.isTextual() ? field + " is " + describe(n) + ", not a string" : null;
+        }
+
+        private static String notObject(String field, JsonNode n) {
+            return n != null && !n.isObject() ? field + " is " + describe(n) + ", not an object" : null;
+        }
+    }
+
+    /**
+     * An identify's or group's traits that the model reads ({@code wanted}, in its order), as JSON
+     * text: written once, both for the size bound and for the event.
+     */
+    private static final class ReadTraits {
+        final String[] keys;
+        final String[] values;
+        /** UTF-8 bytes of the values' JSON text. */
+        final long bytes;
+
+        ReadTraits(JsonNode traits, Set<String> wanted) {
+            List<String> k = new ArrayList<>();
+            List<String> v = new ArrayList<>();
+            long size = 0;
+            for (String key : wanted) {
+                JsonNode value = traits.get(key);
+                if (value != null) {
+                    String json = JsonValues.toJson(value);
+                    k.add(key);
+                    v.add(json);
+                    size += json.getBytes(StandardCharsets.UTF_8).length;
+                }
+            }
+            keys = k.toArray(new String[0]);
+            values = v.toArray(new String[0]);
+            bytes = size;
+        }
     }
 
     /**
@@ -349,37 +341,18 @@ public final class EventParser implements Serializable {
     }
 
     /**
-     * The size bounds of an otherwise valid record: ids that would not fit a table key or index,
-     * and trait values the model reads (carried in every transition of the entity) beyond
-     * {@value #MAX_TRAIT_BYTES} bytes. Null when within them.
+     * The ids of an otherwise valid record that would not fit a table key or index (the trait
+     * values' bound is {@link ReadTraits#bytes}). Null when within it.
      */
-    private String oversized(JsonNode root, String type, String accountId) {
+    private static String oversizedId(String accountId, Fields f) {
         String id = idTooLong("account id", accountId);
         if (id == null) {
-            JsonNode user = present(root.get("userId"));
-            id = idTooLong("userId", user == null ? null : user.textValue());
+            id = idTooLong("userId", f.userId == null ? null : f.userId.textValue());
         }
         if (id == null) {
-            JsonNode mid = present(root.get("messageId"));
-            id = idTooLong("messageId", mid == null ? null : mid.textValue());
+            id = idTooLong("messageId", f.messageId == null ? null : f.messageId.textValue());
         }
-        if (id != null) {
-            return id;
-        }
-        JsonNode traits = present(root.get("traits"));
-        if (traits != null && (UsageEvent.IDENTIFY.equals(type) || UsageEvent.GROUP.equals(type))) {
-            long bytes = 0;
-            for (String k : UsageEvent.IDENTIFY.equals(type) ? userTraitKeys : accountTraitKeys) {
-                JsonNode v = traits.get(k);
-                if (v != null) {
-                    bytes += JsonValues.toJson(v).getBytes(StandardCharsets.UTF_8).length;
-                }
-            }
-            if (bytes > MAX_TRAIT_BYTES) {
-                return "the traits the model reads take " + bytes + " bytes, more than the maximum of " + MAX_TRAIT_BYTES;
-            }
-        }
-        return null;
+        return id;
     }
 
     private static String idTooLong(String what, String id) {
@@ -388,29 +361,6 @@ public final class EventParser implements Serializable {
         }
         int bytes = id.getBytes(StandardCharsets.UTF_8).length;
         return bytes <= MAX_ID_BYTES ? null : what + " of " + bytes + " bytes, more than the maximum of " + MAX_ID_BYTES;
-    }
-
-    /** SPEC 1 bad_field: a field of the wrong JSON type, or a track without an event name. */
-    private static String badField(JsonNode root, String type) {
-        for (String f : new String[] {"userId", "messageId", "event", "name"}) {
-            JsonNode n = present(root.get(f));
-            if (n != null && !n.isTextual()) {
-                return f + " is " + describe(n) + ", not a string";
-            }
-        }
-        for (String f : new String[] {"properties", "traits", "context"}) {
-            JsonNode n = present(root.get(f));
-            if (n != null && !n.isObject()) {
-                return f + " is " + describe(n) + ", not an object";
-            }
-        }
-        if (UsageEvent.TRACK.equals(type)) {
-            JsonNode ev = present(root.get("event"));
-            if (ev == null || ev.textValue().isEmpty()) {
-                return "track without an event name";
-            }
-        }
-        return null;
     }
 
     private static JsonNode present(JsonNode n) {

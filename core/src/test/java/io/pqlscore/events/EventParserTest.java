@@ -3,6 +3,7 @@ package io.pqlscore.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.pqlscore.model.JsonValues;
 import io.pqlscore.model.ModelLoader;
 import io.pqlscore.model.ScoringModel;
@@ -482,6 +483,31 @@ class EventParserTest {
     }
 
     @Test
+    void badFieldDetailsNameTheFirstBadFieldInSpecOrder() {
+        String head = "{'type':'track','timestamp':'2026-03-02T09:00:00Z','groupId':'acme',";
+        String[][] cases = {
+            // strings first (userId, messageId, event, name), then objects (properties, traits, context)
+            {"'event':7,'userId':42,'properties':'x'}", "userId is 42, not a string"},
+            {"'event':'Ping','messageId':['m1'],'name':7}", "messageId is array, not a string"},
+            {"'event':true,'name':7}", "event is true, not a string"},
+            {"'event':'Ping','name':{'a':1},'context':'web'}", "name is object, not a string"},
+            {"'event':'Ping','properties':'x','traits':[]}", "properties is \"x\", not an object"},
+            {"'event':'Ping','traits':1.50,'context':[]}", "traits is 1.50, not an object"},
+            {"'event':'Ping','context':[]}", "context is array, not an object"},
+            {"'event':''}", "track without an event name"},
+            {"'event':null,'name':'Ping'}", "track without an event name"},
+            // a repeated key counts as its last value (Jackson's tree), both ways
+            {"'event':'Ping','event':5}", "event is 5, not a string"},
+            {"'event':'Ping','userId':'u1','userId':{'id':1}}", "userId is object, not a string"},
+        };
+        for (String[] c : cases) {
+            assertThat(rejected(j(head + c[0]), RejectReason.BAD_FIELD).detail).as(c[0]).isEqualTo(c[1]);
+        }
+        assertThat(valid(j(head + "'event':5,'event':'Ping','userId':7,'userId':'u1','context':'x','context':{}}")).userId)
+                .isEqualTo("u1");
+    }
+
+    @Test
     void nullOptionalFieldsAreAbsent() {
         UsageEvent e = valid(j("{'type':'page','timestamp':'2026-03-02T09:00:00Z','groupId':'acme','userId':null,"
                 + "'messageId':null,'event':null,'name':null,'properties':null,'traits':null,'context':null}"));
@@ -636,6 +662,32 @@ class EventParserTest {
         UsageEvent anon = valid(j("{'type':'track','event':'Visit','timestamp':'2026-03-02T09:00:00Z','groupId':'acme'}"));
         assertThat(hitIndex(anon, "visitors")).isNegative();
         assertThat(hitIndex(anon, "visit_days")).isNotNegative();
+    }
+
+    @Test
+    void eachRecordHasTheDistinctDayOfItsOwnTimestamp() {
+        String[][] times = {
+            {"2026-03-02T09:00:00Z", "2026-03-02"},
+            {"2026-03-02T23:59:59.999Z", "2026-03-02"},
+            {"2026-03-03T00:00:00Z", "2026-03-03"},
+            {"2026-03-02T12:00:00Z", "2026-03-02"},
+            {"1969-12-31T23:59:59.999Z", "1969-12-31"},
+            {"1970-01-01T00:00:00Z", "1970-01-01"},
+            {"1969-12-31T23:00:00-02:00", "1970-01-01"},
+            {"2026-03-02T09:00:00Z", "2026-03-02"},
+        };
+        for (String[] t : times) {
+            UsageEvent e = valid(j("{'type':'track','event':'Visit','timestamp':'" + t[0] + "','groupId':'acme'}"));
+            assertThat(e.hitValues[hitIndex(e, "visit_days")]).as(t[0]).isEqualTo(t[1]);
+        }
+    }
+
+    @Test
+    void distinctStringValuesAreTheFingerprintsOfTheirValueKeys() {
+        for (String v : new String[] {"", "paid", "é✓", "\uD83D\uDE00", "s:x", "v".repeat(300)}) {
+            UsageEvent e = valid(track("Seats Counted", "\"properties\":{\"seats\":" + JsonValues.toJson(TextNode.valueOf(v)) + "}"));
+            assertThat(e.hitValues[hitIndex(e, "seat_values")]).as(v).isEqualTo(KeyPrint.of(JsonValues.key(v)));
+        }
     }
 
     @Test
@@ -829,6 +881,28 @@ class EventParserTest {
                 .isValid()).isTrue();
         // the bounds come after the other reasons: a bad timestamp is reported as such
         rejected(j("{'type':'track','event':'Ping','timestamp':'soon','groupId':'" + longId + "'}"), RejectReason.BAD_TIMESTAMP);
+    }
+
+    @Test
+    void tooLargeDetailsNameTheFirstOversizedPart() {
+        String longId = "x".repeat(EventParser.MAX_ID_BYTES + 1);
+        String head = "{'type':'identify','timestamp':'2026-03-02T09:00:00Z',";
+        String big = "'" + "y".repeat(EventParser.MAX_TRAIT_BYTES) + "'";
+        String[][] cases = {
+            {"'groupId':'" + longId + "','userId':'" + longId + "'}", "account id of 1025 bytes, more than the maximum of 1024"},
+            {"'groupId':'a','userId':'" + longId + "','messageId':'" + longId + "'}", "userId of 1025 bytes, more than the maximum of 1024"},
+            {"'userId':'u','messageId':'" + longId + "','traits':{'role':" + big + "}}", "messageId of 1025 bytes, more than the maximum of 1024"},
+            // the read traits' JSON text: the quotes count, and an identify without a user is bounded too
+            {"'userId':'u','traits':{'role':" + big + "}}", "the traits the model reads take 65538 bytes, more than the maximum of 65536"},
+            {"'groupId':'a','traits':{'role':" + big + ",'notes':" + big + "}}",
+                "the traits the model reads take 65538 bytes, more than the maximum of 65536"},
+        };
+        for (String[] c : cases) {
+            assertThat(rejected(j(head + c[0]), RejectReason.TOO_LARGE).detail).isEqualTo(c[1]);
+        }
+        // a group reads the account's traits, not the user's
+        assertThat(parse(j("{'type':'group','timestamp':'2026-03-02T09:00:00Z','groupId':'a','traits':{'role':" + big + "}}"))
+                .isValid()).isTrue();
     }
 
     @Test
