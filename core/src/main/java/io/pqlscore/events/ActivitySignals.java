@@ -7,21 +7,41 @@ import io.pqlscore.model.Signal;
 import io.pqlscore.model.SignalKind;
 import java.io.Serializable;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Every activity signal's match on one valid track, page or screen record, as the record's hits
  * ({@link UsageEvent#hitSignals} and the arrays parallel to it), for {@link EventParser}. Trait
  * signals are never matched against activity, so they are left out once, when the model is read.
+ *
+ * <p>Most matches name their activity types and event names, which {@link EventMatch#matches}
+ * tests first. So the signals that could match at all are worked out once per activity type and
+ * event name the model lists; a record is tested against those (a few of a model's signals), in
+ * model order, and the others are skipped: each of their matches (each step of a sequence)
+ * lists other types or other event names, so it would have failed those first tests.
  */
 final class ActivitySignals implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** The points, distinct, usage and sequence signals, in model order (the order of the hits). */
-    private final Signal[] signals;
+    /** By activity type: the signals that may match a record of that type (see the class comment). */
+    private final Map<String, Candidates> byType = new HashMap<>();
 
     ActivitySignals(List<Signal> all) {
-        signals = all.stream().filter(ActivitySignals::matchesActivity).toArray(Signal[]::new);
+        Signal[] signals = all.stream().filter(ActivitySignals::matchesActivity).toArray(Signal[]::new);
+        TreeSet<String> eventNames = new TreeSet<>();
+        for (Signal s : signals) {
+            for (EventMatch m : matches(s)) {
+                if (m.events() != null) {
+                    eventNames.addAll(m.events());
+                }
+            }
+        }
+        for (String type : new String[] {UsageEvent.TRACK, UsageEvent.PAGE, UsageEvent.SCREEN}) {
+            byType.put(type, new Candidates(signals, type, eventNames));
+        }
     }
 
     private static boolean matchesActivity(Signal s) {
@@ -29,10 +49,46 @@ final class ActivitySignals implements Serializable {
         return k == SignalKind.POINTS || k == SignalKind.DISTINCT || k == SignalKind.USAGE || k == SignalKind.SEQUENCE;
     }
 
+    /** A signal's matches: a sequence's steps, else its one match. */
+    private static List<EventMatch> matches(Signal s) {
+        return s.kind() == SignalKind.SEQUENCE ? s.steps() : List.of(s.match());
+    }
+
+    /** The signals that may match records of one activity type, by their event name. */
+    private static final class Candidates implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        /** For each event name some match lists. */
+        final Map<String, Signal[]> byEvent = new HashMap<>();
+        /** For any other event name, or none: the signals with a match naming no events. */
+        final Signal[] otherEvent;
+
+        Candidates(Signal[] signals, String type, Iterable<String> eventNames) {
+            for (String name : eventNames) {
+                byEvent.put(name, mayMatch(signals, type, name));
+            }
+            otherEvent = mayMatch(signals, type, null);
+        }
+
+        Signal[] of(String eventName) {
+            Signal[] named = eventName == null ? null : byEvent.get(eventName);
+            return named != null ? named : otherEvent;
+        }
+
+        /** In model order, the signals with a match (a step) that takes this type and event name. */
+        private static Signal[] mayMatch(Signal[] signals, String type, String eventName) {
+            return Arrays.stream(signals)
+                    .filter(s -> matches(s).stream().anyMatch(m -> m.types().contains(type)
+                            && (m.events() == null || (eventName != null && m.events().contains(eventName)))))
+                    .toArray(Signal[]::new);
+        }
+    }
+
     /** Sets {@code e}'s hits; {@code eventName}/{@code pageName} are its event/name strings or null. */
     void evaluate(UsageEvent e, String eventName, String pageName, JsonNode root) {
-        Hits hits = new Hits(signals.length);
-        for (Signal s : signals) {
+        Signal[] candidates = byType.get(e.type).of(eventName);
+        Hits hits = new Hits(candidates.length);
+        for (Signal s : candidates) {
             switch (s.kind()) {
                 case POINTS:
                     if (s.match().matches(e.type, eventName, pageName, root)) {
@@ -102,7 +158,7 @@ final class ActivitySignals implements Serializable {
 
     /**
      * The hits of one record in plain arrays: a signal hits at most once per record, so arrays of
-     * the signal count never grow, and are cut to the hits at the end (no boxed lists).
+     * the candidates' count never grow, and are cut to the hits at the end (no boxed lists).
      */
     private static final class Hits {
         private final int[] signals;

@@ -608,6 +608,21 @@ class EventParserTest {
     }
 
     @Test
+    void anEventNameCountsOnlyForTheTypesItsMatchTakes() {
+        // a page or screen carrying a track's event name: no track signal, the page signals as usual
+        assertThat(valid(j("{'type':'page','event':'Ping','timestamp':'2026-03-02T09:00:00Z','groupId':'acme'}")).hitCount()).isZero();
+        assertThat(valid(j("{'type':'screen','event':'Signup','timestamp':'2026-03-02T09:00:00Z','groupId':'acme'}")).hitCount())
+                .isZero();
+        UsageEvent page = valid(j("{'type':'page','event':'Ping','timestamp':'2026-03-02T09:00:00Z','groupId':'acme',"
+                + "'properties':{'path':'/settings/x'}}"));
+        assertThat(page.hitSignals).containsExactly(signal("settings_pages").index());
+        // an event name that only a sequence's later step lists
+        UsageEvent share = valid(track("Share", ""));
+        assertThat(share.hitSignals).containsExactly(signal("share_then_invite").index());
+        assertThat(share.hitSteps[0]).isEqualTo(1L);
+    }
+
+    @Test
     void whereInAndRange() {
         assertThat(hitIndex(valid(track("Feature Used", j("'properties':{'feature':'sql','count':2}"))), "sql_or_api")).isNotNegative();
         assertThat(hitIndex(valid(track("Feature Used", j("'properties':{'feature':'api','count':10.0}"))), "sql_or_api")).isNotNegative();
