@@ -487,7 +487,10 @@ public final class Benchmark {
                 floors.set(which, floor(o, kafka, topic, total, which));
             }
         }
-        FullRun full = fullJob(o, kafka, topic, model, total, gen.lastEventTime);
+        // the horizon's run gets topics and a work directory of its own: it may share the broker
+        // with the full-size run of the same invocation
+        FullRun full = fullJob(o, kafka, topic, model, total, gen.lastEventTime,
+                o.phases.equals(Set.of("horizon")) ? "horizon-full" : "full");
         ObjectNode base2 = o.baselineRuns > 1 ? baseline(o, kafka, topic, total, 2) : null;
         result.set("baseline_before", base1);
         result.set("full", full.json);

@@ -39,7 +39,12 @@ import org.apache.flink.core.memory.DataOutputView;
  * codec.
  */
 public final class PatternStateCodec {
-    private static final int FORMAT = 1;
+    /** Format 1: a count of the pattern's own names always follows the definition (still read). */
+    private static final int FORMAT_1 = 1;
+    /** Format 2 without names of the pattern's own (the common case: no count written). */
+    private static final int FORMAT_NO_NAMES = 2;
+    /** Format 2 with names of the pattern's own: their count follows the definition. */
+    private static final int FORMAT_NAMES = 3;
 
     /**
      * The state and page names this job's patterns use, referred to by position without being
@@ -69,12 +74,16 @@ public final class PatternStateCodec {
     private final List<String> names = new ArrayList<>();
 
     public void write(PatternState p, DataOutputView out, long base) throws IOException {
-        out.writeByte(FORMAT);
-        out.writeInt(p.definition);
         names.clear();
         names.addAll(KNOWN_NAMES);
         collectNames(p);
-        writeVarLong(names.size() - KNOWN_NAMES.size(), out);
+        int extra = names.size() - KNOWN_NAMES.size();
+        // format 2 says in its format byte whether names of the pattern's own follow
+        out.writeByte(extra == 0 ? FORMAT_NO_NAMES : FORMAT_NAMES);
+        out.writeInt(p.definition);
+        if (extra > 0) {
+            writeVarLong(extra, out);
+        }
         for (String n : names.subList(KNOWN_NAMES.size(), names.size())) {
             org.apache.flink.types.StringValue.writeString(n, out);
         }
@@ -127,12 +136,12 @@ public final class PatternStateCodec {
 
     public PatternState read(DataInputView in, long base) throws IOException {
         int format = in.readUnsignedByte();
-        if (format != FORMAT) {
+        if (format != FORMAT_1 && format != FORMAT_NO_NAMES && format != FORMAT_NAMES) {
             throw new IOException("unknown pattern state format " + format);
         }
         PatternState p = new PatternState();
         p.definition = in.readInt();
-        int extra = (int) readVarLong(in);
+        int extra = format == FORMAT_NO_NAMES ? 0 : (int) readVarLong(in);
         String[] table = KNOWN_NAMES.toArray(new String[KNOWN_NAMES.size() + extra]);
         for (int i = KNOWN_NAMES.size(); i < table.length; i++) {
             table[i] = org.apache.flink.types.StringValue.readString(in);

@@ -82,6 +82,12 @@ public final class EntityCodec {
     private static final int EVALUATED_AT_LAST_RECORD = 2;
     private static final int WAKE_AT_TICK = 4;
     private static final int WAKE_AT_RETENTION = 8;
+    private static final int TIER_FOLLOWS = 15;
+
+    /** How an account's recently active users are written: as text, as their prints, or (format 3) as positions among its stored users. */
+    private static final int RECENT_AS_TEXT = 0;
+    private static final int RECENT_AS_PRINTS = 1;
+    private static final int RECENT_AS_POSITIONS = 2;
 
     private final SignalLayouts layouts;
     private final boolean[] dayKeyed;
@@ -108,14 +114,20 @@ public final class EntityCodec {
         out.writeByte(FORMAT);
         boolean hasEntity = a.account != null;
         out.writeBoolean(hasEntity);
+        long keptBase = 0;
         if (hasEntity) {
             AccountState s = a.account;
             writeLayoutAndEntity(s.entity);
             long base = s.entity.lastRecordAt;
+            keptBase = base;
             boolean prints = allPrints(s.recentUsers);
-            writeVarInt(s.recentUsers.length << 1 | (prints ? 1 : 0));
+            int[] positions = prints ? storedPositions(s.recentUsers, a.stored) : null;
+            int mode = positions != null ? RECENT_AS_POSITIONS : prints ? RECENT_AS_PRINTS : RECENT_AS_TEXT;
+            writeVarInt(s.recentUsers.length << 2 | mode);
             for (int i = 0; i < s.recentUsers.length; i++) {
-                if (prints) {
+                if (positions != null) {
+                    writeVarInt(positions[i]);
+                } else if (prints) {
                     writePrint(s.recentUsers[i]);
                 } else {
                     writeString(s.recentUsers[i]);
@@ -134,7 +146,7 @@ public final class EntityCodec {
             ordered = a.kept.timeAt(i) >= a.kept.timeAt(i - 1);
         }
         writeVarInt(a.kept.size() << 1 | (ordered ? 1 : 0));
-        long previous = 0;
+        long previous = keptBase;
         for (int i = 0; i < a.kept.size(); i++) {
             out.writeLong(a.kept.fingerprintAt(i));
             long delta = a.kept.timeAt(i) - previous;
@@ -160,17 +172,27 @@ public final class EntityCodec {
         }
         in.setBuffer(bytes);
         format(in.readUnsignedByte());
+        long keptBase = 0;
+        int[] recentPositions = null;
         if (in.readBoolean()) {
             AccountState s = new AccountState();
             s.entity = readLayoutAndEntity();
             long base = s.entity.lastRecordAt;
+            keptBase = reading == FORMAT_2 ? 0 : base;
             int counted = readVarInt();
-            int n = counted >>> 1;
-            boolean prints = (counted & 1) != 0;
+            int n = reading == FORMAT_2 ? counted >>> 1 : counted >>> 2;
+            int mode = reading == FORMAT_2 ? ((counted & 1) != 0 ? RECENT_AS_PRINTS : RECENT_AS_TEXT) : counted & 3;
             s.recentUsers = new String[n];
             s.recentUserTimes = new long[n];
+            if (mode == RECENT_AS_POSITIONS) {
+                recentPositions = new int[n];
+            }
             for (int i = 0; i < n; i++) {
-                s.recentUsers[i] = prints ? readPrint() : readString();
+                if (mode == RECENT_AS_POSITIONS) {
+                    recentPositions[i] = readVarInt(); // resolved once the users are read
+                } else {
+                    s.recentUsers[i] = mode == RECENT_AS_PRINTS ? readPrint() : readString();
+                }
                 s.recentUserTimes[i] = readTime(base);
             }
             s.enterprise = in.readBoolean();
@@ -183,7 +205,7 @@ public final class EntityCodec {
         int counted = readVarInt();
         boolean ordered = reading != FORMAT_2 && (counted & 1) != 0;
         int k = reading == FORMAT_2 ? counted : counted >>> 1;
-        long previous = 0;
+        long previous = keptBase;
         for (int i = 0; i < k; i++) {
             long fp = in.readLong();
             long v = readVarLong();
@@ -202,6 +224,12 @@ public final class EntityCodec {
                 }
                 in.readFully(value, current ? 1 : 0, length >>> 1);
                 a.stored.put(id, value);
+            }
+        }
+        if (recentPositions != null) {
+            String[] ids = a.stored.keySet().toArray(new String[0]);
+            for (int i = 0; i < recentPositions.length; i++) {
+                a.account.recentUsers[i] = io.pqlscore.events.KeyPrint.of(ids[recentPositions[i]]);
             }
         }
         return a;
@@ -241,12 +269,17 @@ public final class EntityCodec {
         long base = e.lastRecordAt;
         long baseDay = Math.floorDiv(base, DAY_MS);
         writeVarLong(zigzag(base));
-        out.writeByte(e.tier);
         int times = (e.lastActivityAt == base ? ACTIVE_AT_LAST_RECORD : 0)
                 | (e.lastEvalAt == base ? EVALUATED_AT_LAST_RECORD : 0)
                 | (e.scheduledAt == e.tickAt ? WAKE_AT_TICK
                         : e.scheduledAt == base + retention ? WAKE_AT_RETENTION : 0);
-        out.writeByte(times);
+        // the tier in the high half of the same byte (15: it follows in a byte of its own)
+        if (e.tier >= 0 && e.tier < TIER_FOLLOWS) {
+            out.writeByte(times | e.tier << 4);
+        } else {
+            out.writeByte(times | TIER_FOLLOWS << 4);
+            out.writeByte(e.tier);
+        }
         if ((times & ACTIVE_AT_LAST_RECORD) == 0) {
             writeTime(e.lastActivityAt, base);
         }
@@ -349,8 +382,15 @@ public final class EntityCodec {
         long base = unzigzag(readVarLong());
         long baseDay = Math.floorDiv(base, DAY_MS);
         e.lastRecordAt = base;
-        e.tier = in.readUnsignedByte();
-        int times = in.readUnsignedByte();
+        int times;
+        if (reading == FORMAT_2) {
+            e.tier = in.readUnsignedByte();
+            times = in.readUnsignedByte();
+        } else {
+            int b = in.readUnsignedByte();
+            times = b & 15;
+            e.tier = b >>> 4 == TIER_FOLLOWS ? in.readUnsignedByte() : b >>> 4;
+        }
         e.lastActivityAt = (times & ACTIVE_AT_LAST_RECORD) != 0 ? base : readTime(base);
         e.lastEvalAt = (times & EVALUATED_AT_LAST_RECORD) != 0 ? base : readTime(base);
         e.tickAt = readTime(base);
@@ -537,6 +577,36 @@ public final class EntityCodec {
             return Long.MIN_VALUE;
         }
         return LocalDate.of(year, month, day).toEpochDay();
+    }
+
+    /**
+     * The positions among the stored users of the users whose prints ({@code KeyPrint.of} their
+     * ids) are {@code prints}, or null when one is not stored: then the prints are written.
+     */
+    private static int[] storedPositions(String[] prints, Map<String, byte[]> stored) {
+        if (prints.length == 0 || stored.isEmpty()) {
+            return null;
+        }
+        int[] positions = new int[prints.length];
+        java.util.Arrays.fill(positions, -1);
+        int found = 0;
+        int at = 0;
+        for (String id : stored.keySet()) {
+            long f = io.pqlscore.events.KeyPrint.fingerprint(id);
+            for (int i = 0; i < prints.length; i++) {
+                String p = prints[i];
+                if (positions[i] < 0 && p.charAt(0) == (char) f && p.charAt(1) == (char) (f >>> 16)
+                        && p.charAt(2) == (char) (f >>> 32) && p.charAt(3) == (char) (f >>> 48)) {
+                    positions[i] = at;
+                    found++;
+                }
+            }
+            if (found == prints.length) {
+                return positions;
+            }
+            at++;
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------- traits

@@ -76,6 +76,7 @@ class EntityCodecTest {
         int accounts = 0;
         int users = 0;
         int withPatterns = 0;
+        int recentAsPositions = 0;
         long accountBytes = 0;
         long userBytes = 0;
         for (AccountEntry a : driver.accounts.values()) {
@@ -107,6 +108,12 @@ class EntityCodecTest {
             }
             AccountEntry again = codec.decodeAccount(a.accountId, codec.encodeAccount(withUsers));
             assertThat(again.storedUsers().keySet()).containsExactlyElementsOf(withUsers.storedUsers().keySet());
+            if (a.account != null) {
+                // recently active users as positions among the stored ones, read back as their prints
+                assertThat(again.account.recentUsers).containsExactly(a.account.recentUsers);
+                assertThat(again.account.recentUserTimes).containsExactly(a.account.recentUserTimes);
+                recentAsPositions += a.account.recentUsers.length > 0 ? 1 : 0;
+            }
             for (Map.Entry<String, byte[]> u : withUsers.storedUsers().entrySet()) {
                 assertThat(again.storedUsers().get(u.getKey())).isEqualTo(u.getValue());
             }
@@ -124,6 +131,7 @@ class EntityCodecTest {
             }
         }
         assertThat(accounts).isGreaterThan(30);
+        assertThat(recentAsPositions).isGreaterThan(10);
         assertThat(users).isGreaterThan(100);
         assertThat(withPatterns).as("entities with open CEP partial matches").isPositive();
         System.out.printf("codec: %d accounts, %.0f bytes each (kept ids included); %d users, %.0f bytes each%n", accounts,
