@@ -109,13 +109,16 @@ final class SignalMath {
      */
     static void observe(SignalState st, String key, long t, long window, int keep) {
         int n = st.keys.length;
+        int[] hashes = st.hashesOf == st.keys && st.hashes != null && st.hashes.length == n ? st.hashes : hashes(st.keys);
         int found = -1;
-        int hash = key.hashCode(); // cached by each kept String: most keys differ by hash alone
+        int hash = key.hashCode();
         for (int i = 0; i < n; i++) {
-            String k = st.keys[i];
-            if (k == key || (k.hashCode() == hash && k.equals(key))) {
-                found = i;
-                break;
+            if (hashes[i] == hash) {
+                String k = st.keys[i];
+                if (k == key || k.equals(key)) {
+                    found = i;
+                    break;
+                }
             }
         }
         String[] keys;
@@ -127,8 +130,10 @@ final class SignalMath {
         } else {
             keys = Arrays.copyOf(st.keys, n + 1);
             times = Arrays.copyOf(st.times, n + 1);
+            hashes = Arrays.copyOf(hashes, n + 1);
             keys[n] = key;
             times[n] = t;
+            hashes[n] = hash;
             n++;
         }
         // drop expired values, then the oldest beyond `keep`
@@ -137,6 +142,7 @@ final class SignalMath {
             if (times[i] > t - window) {
                 keys[live] = keys[i];
                 times[live] = times[i];
+                hashes[live] = hashes[i];
                 live++;
             }
         }
@@ -149,9 +155,20 @@ final class SignalMath {
             }
             keys[oldest] = keys[live - 1];
             times[oldest] = times[live - 1];
+            hashes[oldest] = hashes[live - 1];
             live--;
         }
         st.keys = live == keys.length ? keys : Arrays.copyOf(keys, live);
         st.times = live == times.length ? times : Arrays.copyOf(times, live);
+        st.hashes = live == hashes.length ? hashes : Arrays.copyOf(hashes, live);
+        st.hashesOf = st.keys;
+    }
+
+    private static int[] hashes(String[] keys) {
+        int[] h = new int[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            h[i] = keys[i].hashCode();
+        }
+        return h;
     }
 }
