@@ -10,7 +10,7 @@ own arithmetic as engine. Parts:
   parse    Kafka record -> ParsedRecord (EventParser, Jackson) and the router
   nfa      the patterns' Flink CEP NFAs (PatternMachines; in the earlier topology, the CEP operators)
   state    keyed state: the account stage's cache misses and write-back, the codec, RocksDB
-  engine   ScoreEngine: applying records, evaluations, ticks and retention
+  engine   ScoreEngine (and SignalMath, ScoreOutputs): applying records, evaluations, ticks and retention
   pass     dedupe and the rest of the account pass (AccountPass, KeptMessageIds)
   buffer   the event-time buffer and wake-ups (OrderedKeyedOperator, EventTimeQueue, TimeHeap, WakeQueue;
            in the earlier topology, the sequencer)
@@ -38,7 +38,7 @@ PARTS = [
                "io.pqlscore.scoring.AccountOperator.write", "io.pqlscore.scoring.AccountOperator.snapshotState",
                "io.pqlscore.scoring.AccountOperator$1", "org.rocksdb.", "org.apache.flink.state.rocksdb.",
                "org.apache.flink.runtime.state.")),
-    ("engine", ("io.pqlscore.scoring.ScoreEngine",)),
+    ("engine", ("io.pqlscore.scoring.ScoreEngine", "io.pqlscore.scoring.SignalMath", "io.pqlscore.scoring.ScoreOutputs")),
     ("pass", ("io.pqlscore.scoring.",)),
     # the earlier topology's sequencer (commit 610ef53 and before) counts as the buffer too
     ("buffer", ("io.pqlscore.buffer.", "io.pqlscore.events.EventSequencer", "io.pqlscore.events.EventTimeBuckets",
