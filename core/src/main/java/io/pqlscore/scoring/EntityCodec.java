@@ -2,6 +2,15 @@ package io.pqlscore.scoring;
 
 import static io.pqlscore.events.Varints.unzigzag;
 import static io.pqlscore.events.Varints.zigzag;
+import static io.pqlscore.scoring.SignalFlags.FIRED;
+import static io.pqlscore.scoring.SignalFlags.KEYS;
+import static io.pqlscore.scoring.SignalFlags.KEYS_AS_DAYS;
+import static io.pqlscore.scoring.SignalFlags.KEYS_AS_PRINTS;
+import static io.pqlscore.scoring.SignalFlags.LAST_SEEN;
+import static io.pqlscore.scoring.SignalFlags.LAST_SEEN_AT_LATEST;
+import static io.pqlscore.scoring.SignalFlags.LAST_SEEN_AT_VALUE;
+import static io.pqlscore.scoring.SignalFlags.TIMES;
+import static io.pqlscore.scoring.SignalFlags.VALUE;
 
 import io.pqlscore.events.Varints;
 import io.pqlscore.model.ScoringModel;
@@ -48,34 +57,6 @@ public final class EntityCodec {
     static final int FORMAT_2 = 2;
     private static final long DAY_MS = 86_400_000L;
 
-    private static final int FIRED = 1;
-    private static final int VALUE = 2;
-    private static final int LAST_SEEN = 4;
-    private static final int KEYS = 8;
-    private static final int KEYS_AS_DAYS = 16;
-    private static final int TIMES = 32;
-    /** Every key is four chars (a KeyPrint, as distinct signals keep users and property values): 8 bytes each. */
-    private static final int KEYS_AS_PRINTS = 64;
-    /** The last time seen is the value's time (a points signal's last hit): not written. */
-    private static final int LAST_SEEN_AT_VALUE = 128;
-    /** The last time seen is the latest of the kept times (a distinct signal's last value): not written. */
-    private static final int LAST_SEEN_AT_LATEST = 256;
-
-    /*
-     * Format 3 writes a signal's flags in one byte: the same facts, other bits (translated to the
-     * constants above when read). KEY_KIND: no keys, keys as text, as day numbers, as 8-byte
-     * fingerprints; DERIVED: the last time seen is the value's time when there is a value, else
-     * the latest kept time; VALUE_INT: the value is a whole number, written as a varint (a points
-     * signal hit once, a milestone, a trait).
-     */
-    private static final int F3_FIRED = 1;
-    private static final int F3_VALUE = 2;
-    private static final int F3_LAST_SEEN = 4;
-    private static final int F3_KEY_KIND_SHIFT = 3;
-    private static final int F3_KEY_KIND = 3 << F3_KEY_KIND_SHIFT;
-    private static final int F3_TIMES = 32;
-    private static final int F3_DERIVED = 64;
-    private static final int F3_VALUE_INT = 128;
 
     /** Entity times that follow from others (bits of the byte after the tier): not written. */
     private static final int ACTIVE_AT_LAST_RECORD = 1;
@@ -323,8 +304,8 @@ public final class EntityCodec {
                     && s.lastSeen == latest(s.times)) {
                 flags |= LAST_SEEN_AT_LATEST;
             }
-            boolean wholeValue = (flags & VALUE) != 0 && isWhole(s.value);
-            out.writeByte(formatThreeFlags(flags, wholeValue));
+            boolean wholeValue = (flags & VALUE) != 0 && SignalFlags.isWhole(s.value);
+            out.writeByte(SignalFlags.toFormatThree(flags, wholeValue));
             if ((flags & VALUE) != 0) {
                 if (wholeValue) {
                     writeVarLong(zigzag((long) s.value));
@@ -416,8 +397,8 @@ public final class EntityCodec {
                 flags = readVarInt();
             } else {
                 int f3 = in.readUnsignedByte();
-                flags = flagsOfFormatThree(f3);
-                wholeValue = (f3 & F3_VALUE_INT) != 0;
+                flags = SignalFlags.fromFormatThree(f3);
+                wholeValue = SignalFlags.wholeValue(f3);
             }
             s.fired = (flags & FIRED) != 0;
             if ((flags & VALUE) != 0) {
@@ -466,36 +447,6 @@ public final class EntityCodec {
             }
         }
         return e;
-    }
-
-    private static int formatThreeFlags(int flags, boolean wholeValue) {
-        return ((flags & FIRED) != 0 ? F3_FIRED : 0) | ((flags & VALUE) != 0 ? F3_VALUE : 0)
-                | ((flags & LAST_SEEN) != 0 ? F3_LAST_SEEN : 0)
-                | ((flags & KEYS) == 0 ? 0 : (flags & KEYS_AS_DAYS) != 0 ? 2 : (flags & KEYS_AS_PRINTS) != 0 ? 3 : 1)
-                        << F3_KEY_KIND_SHIFT
-                | ((flags & TIMES) != 0 ? F3_TIMES : 0)
-                | ((flags & (LAST_SEEN_AT_VALUE | LAST_SEEN_AT_LATEST)) != 0 ? F3_DERIVED : 0)
-                | (wholeValue ? F3_VALUE_INT : 0);
-    }
-
-    private static int flagsOfFormatThree(int f3) {
-        int flags = ((f3 & F3_FIRED) != 0 ? FIRED : 0) | ((f3 & F3_VALUE) != 0 ? VALUE : 0)
-                | ((f3 & F3_LAST_SEEN) != 0 ? LAST_SEEN : 0) | ((f3 & F3_TIMES) != 0 ? TIMES : 0);
-        int keys = (f3 & F3_KEY_KIND) >>> F3_KEY_KIND_SHIFT;
-        flags |= keys == 0 ? 0 : keys == 1 ? KEYS : keys == 2 ? KEYS | KEYS_AS_DAYS : KEYS | KEYS_AS_PRINTS;
-        if ((f3 & F3_DERIVED) != 0) {
-            flags |= (f3 & F3_VALUE) != 0 ? LAST_SEEN_AT_VALUE : LAST_SEEN_AT_LATEST;
-        }
-        return flags;
-    }
-
-    /** A value that a varint holds exactly: a whole number (not -0.0) of at most 2^53. */
-    private static boolean isWhole(double v) {
-        if (!(Math.abs(v) <= 9.007199254740992E15)) {
-            return false;
-        }
-        long l = (long) v;
-        return Double.doubleToRawLongBits((double) l) == Double.doubleToRawLongBits(v);
     }
 
     private static boolean untouched(SignalState s) {
