@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pqlscore.model.JsonPath;
 import io.pqlscore.model.JsonValues;
 import io.pqlscore.model.ScoringModel;
-import io.pqlscore.model.Signal;
 import io.pqlscore.model.TraitTest;
 import java.io.IOException;
 import java.io.Serializable;
@@ -26,7 +25,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -74,8 +72,8 @@ public final class EventParser implements Serializable {
     private long minEventTime = Long.MIN_VALUE;
     /** Event times more than this after the wall clock are bad_timestamp (0: no bound). */
     private long maxFutureMs;
-    private final Set<String> userTraitKeys = new LinkedHashSet<>();
-    private final Set<String> accountTraitKeys = new LinkedHashSet<>();
+    private final Set<String> userTraitKeys;
+    private final Set<String> accountTraitKeys;
     /** The model's account id paths, in their order (an array: no iterator per record). */
     private final JsonPath[] accountIdPaths;
     private final ActivitySignals activitySignals;
@@ -87,14 +85,8 @@ public final class EventParser implements Serializable {
         this.layout = model.signalLayout();
         this.accountIdPaths = model.accountIdPaths().toArray(new JsonPath[0]);
         this.activitySignals = new ActivitySignals(model.signals());
-        for (Signal s : model.signals()) {
-            if (s.trait() != null) {
-                (s.trait().of() == TraitTest.Of.USER ? userTraitKeys : accountTraitKeys).add(s.trait().path().first());
-            }
-        }
-        if (model.enterpriseOverride() != null) {
-            accountTraitKeys.add(model.enterpriseOverride().trait().path().first());
-        }
+        this.userTraitKeys = model.traitKeysRead(TraitTest.Of.USER);
+        this.accountTraitKeys = model.traitKeysRead(TraitTest.Of.ACCOUNT);
     }
 
     public int maxRecordBytes() {

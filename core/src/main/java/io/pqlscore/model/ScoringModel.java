@@ -101,4 +101,22 @@ public final class ScoringModel implements Serializable {
     public RoutingOverride enterpriseOverride() {
         return enterpriseOverride;
     }
+
+    /**
+     * The keys of {@code of}'s traits this model reads: its trait signals' paths' first segments in
+     * model order, then, of an account's, the enterprise override's. The parser keeps only these of
+     * an {@code identify}'s or a {@code group}'s traits; the state names them by position in them.
+     */
+    public java.util.Set<String> traitKeysRead(TraitTest.Of of) {
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+        for (Signal s : signals) {
+            if (s.trait() != null && s.trait().of() == of) {
+                keys.add(s.trait().path().first());
+            }
+        }
+        if (of == TraitTest.Of.ACCOUNT && enterpriseOverride != null) {
+            keys.add(enterpriseOverride.trait().path().first());
+        }
+        return keys;
+    }
 }

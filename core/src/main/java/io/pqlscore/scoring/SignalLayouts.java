@@ -2,6 +2,7 @@ package io.pqlscore.scoring;
 
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
+import io.pqlscore.model.TraitTest;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -60,17 +61,10 @@ public final class SignalLayouts implements Serializable {
         traitKeysByLayout.put(current, traitKeysOf(model));
     }
 
-    /** The trait keys a model reads (its trait signals' and its enterprise override's), sorted. */
+    /** The trait keys a model reads, of users and of accounts, sorted. */
     static String[] traitKeysOf(ScoringModel model) {
-        java.util.TreeSet<String> keys = new java.util.TreeSet<>();
-        for (Signal s : model.signals()) {
-            if (s.trait() != null) {
-                keys.add(s.trait().path().first());
-            }
-        }
-        if (model.enterpriseOverride() != null) {
-            keys.add(model.enterpriseOverride().trait().path().first());
-        }
+        java.util.TreeSet<String> keys = new java.util.TreeSet<>(model.traitKeysRead(TraitTest.Of.USER));
+        keys.addAll(model.traitKeysRead(TraitTest.Of.ACCOUNT));
         return keys.toArray(new String[0]);
     }
 
