@@ -31,4 +31,10 @@ public final class KeyPrint {
         long f = fingerprint(value);
         return new String(new char[] {(char) f, (char) (f >>> 16), (char) (f >>> 32), (char) (f >>> 48)});
     }
+
+    /** Whether {@code print} is {@link #of} a value whose {@link #fingerprint} is {@code f} (no String made). */
+    public static boolean isPrintOf(String print, long f) {
+        return print.length() == 4 && print.charAt(0) == (char) f && print.charAt(1) == (char) (f >>> 16)
+                && print.charAt(2) == (char) (f >>> 32) && print.charAt(3) == (char) (f >>> 48);
+    }
 }

@@ -154,6 +154,28 @@ public final class Timestamps {
         }
     }
 
+    /**
+     * The epoch day of a date as {@link #utcDate} writes it ({@code YYYY-MM-DD}, years 0000-9999),
+     * or {@code Long.MIN_VALUE} for any other text, so that a day stored by its number reads back
+     * as the same text.
+     */
+    public static long epochDayOf(String date) {
+        if (date.length() != 10 || date.charAt(4) != '-' || date.charAt(7) != '-') {
+            return Long.MIN_VALUE;
+        }
+        int year = digits(date, 0, 4);
+        int month = digits(date, 5, 2);
+        int day = digits(date, 8, 2);
+        if ((year | month | day) < 0) {
+            return Long.MIN_VALUE;
+        }
+        try {
+            return LocalDate.of(year, month, day).toEpochDay();
+        } catch (DateTimeException e) {
+            return Long.MIN_VALUE;
+        }
+    }
+
     /** The UTC calendar date of an instant, e.g. {@code 2026-03-02}. */
     public static String utcDate(long epochMillis) {
         long epochDay = Math.floorDiv(epochMillis, DAY_MS);

@@ -12,6 +12,7 @@ import static io.pqlscore.scoring.SignalFlags.LAST_SEEN_AT_VALUE;
 import static io.pqlscore.scoring.SignalFlags.TIMES;
 import static io.pqlscore.scoring.SignalFlags.VALUE;
 
+import io.pqlscore.events.Timestamps;
 import io.pqlscore.events.Varints;
 import io.pqlscore.model.ScoringModel;
 import io.pqlscore.model.Signal;
@@ -277,7 +278,7 @@ public final class EntityCodec {
             writeTraitKey(e.traitKeys[i], known);
             writeTraitValue(e.traitValues[i]);
         }
-        boolean current = e.signalIds == layouts.currentIds() || java.util.Arrays.equals(e.signalIds, layouts.currentIds());
+        boolean current = layout == layouts.current();
         int touched = 0;
         for (SignalState s : e.signals) {
             if (!untouched(s)) {
@@ -321,7 +322,7 @@ public final class EntityCodec {
                 writeVarInt(s.keys.length);
                 for (String k : s.keys) {
                     if (days) {
-                        writeVarLong(zigzag(baseDay - dayNumber(k)));
+                        writeVarLong(zigzag(baseDay - Timestamps.epochDayOf(k)));
                     } else if ((flags & KEYS_AS_PRINTS) != 0) {
                         writePrint(k);
                     } else {
@@ -488,46 +489,11 @@ public final class EntityCodec {
 
     private static boolean allDays(String[] keys) {
         for (String k : keys) {
-            if (dayNumber(k) == Long.MIN_VALUE) {
+            if (Timestamps.epochDayOf(k) == Long.MIN_VALUE) {
                 return false;
             }
         }
         return keys.length > 0;
-    }
-
-    /**
-     * The epoch day of a day key as {@code LocalDate.toString} writes it ({@code YYYY-MM-DD}, years
-     * 0000-9999: what {@code Timestamps.utcDate} gives), or {@code Long.MIN_VALUE} for any other
-     * text, so that every key written as a day number reads back as the same text.
-     */
-    static long dayNumber(String k) {
-        if (k.length() != 10 || k.charAt(4) != '-' || k.charAt(7) != '-') {
-            return Long.MIN_VALUE;
-        }
-        int year = 0;
-        int month = 0;
-        int day = 0;
-        for (int i = 0; i < 10; i++) {
-            if (i == 4 || i == 7) {
-                continue;
-            }
-            char c = k.charAt(i);
-            if (c < '0' || c > '9') {
-                return Long.MIN_VALUE;
-            }
-            int d = c - '0';
-            if (i < 4) {
-                year = year * 10 + d;
-            } else if (i < 7) {
-                month = month * 10 + d;
-            } else {
-                day = day * 10 + d;
-            }
-        }
-        if (month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
-            return Long.MIN_VALUE;
-        }
-        return LocalDate.of(year, month, day).toEpochDay();
     }
 
     /**
@@ -545,9 +511,7 @@ public final class EntityCodec {
         for (String id : stored.keySet()) {
             long f = io.pqlscore.events.KeyPrint.fingerprint(id);
             for (int i = 0; i < prints.length; i++) {
-                String p = prints[i];
-                if (positions[i] < 0 && p.charAt(0) == (char) f && p.charAt(1) == (char) (f >>> 16)
-                        && p.charAt(2) == (char) (f >>> 32) && p.charAt(3) == (char) (f >>> 48)) {
+                if (positions[i] < 0 && io.pqlscore.events.KeyPrint.isPrintOf(prints[i], f)) {
                     positions[i] = at;
                     found++;
                 }

@@ -238,4 +238,17 @@ class TimestampsTest {
             assertThat(Timestamps.utcDate(t)).isEqualTo(LocalDate.ofEpochDay(Math.floorDiv(t, 86_400_000L)).toString());
         }
     }
+
+    /** The day a distinct-day key names, as the state stores it: only what utcDate writes. */
+    @Test
+    void epochDayOfReadsWhatUtcDateWrites() {
+        assertThat(Timestamps.epochDayOf("2024-02-29")).isEqualTo(LocalDate.of(2024, 2, 29).toEpochDay());
+        assertThat(Timestamps.epochDayOf("2023-02-29")).isEqualTo(Long.MIN_VALUE);
+        assertThat(Timestamps.epochDayOf("2023-13-01")).isEqualTo(Long.MIN_VALUE);
+        assertThat(Timestamps.epochDayOf("2023-00-01")).isEqualTo(Long.MIN_VALUE);
+        assertThat(Timestamps.epochDayOf("２０２３-01-01")).isEqualTo(Long.MIN_VALUE);
+        for (long day = LocalDate.of(0, 1, 1).toEpochDay(); day <= LocalDate.of(9999, 12, 31).toEpochDay(); day += 997) {
+            assertThat(Timestamps.epochDayOf(Timestamps.utcDate(day * 86_400_000L))).isEqualTo(day);
+        }
+    }
 }
