@@ -82,7 +82,9 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
     private transient List<String> legacySpillKeys;
     private transient EventTimeQueue.Spill<T> spill;
     private transient long watermark;
+    /** Restored without raw keyed state: the waiting records are in {@link #SPILL_STATE}'s lists. */
     private transient boolean rebuildFromKeyedState;
+    /** Restored, and the wake-ups are not in the raw keyed state: {@link #rebuildWakes} in open(). */
     private transient boolean rebuildWakesOnOpen;
     /** The key last set on the backend through {@link #setKey}. */
     private transient String keySet;
@@ -245,7 +247,7 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
             }
         }
         rebuildFromKeyedState = context.isRestored() && !raw;
-        rebuildWakesOnOpen = context.isRestored() && wakesFollowFromState();
+        rebuildWakesOnOpen = context.isRestored() && (!raw || wakesFollowFromState());
     }
 
     private void restoreKey(Object key) {
@@ -264,15 +266,12 @@ public abstract class OrderedKeyedOperator<T, OUT> extends AbstractStreamOperato
             rebuildFromKeyedState = false;
             getKeyedStateBackend().getKeys(SPILL_STATE, org.apache.flink.runtime.state.VoidNamespace.INSTANCE)
                     .forEach(k -> legacySpillKeys.add((String) k));
-            loadLegacySpill();
-            rebuildWakes();
-        } else {
-            loadLegacySpill();
-            if (rebuildWakesOnOpen) {
-                rebuildWakes();
-            }
         }
-        rebuildWakesOnOpen = false;
+        loadLegacySpill();
+        if (rebuildWakesOnOpen) {
+            rebuildWakesOnOpen = false;
+            rebuildWakes();
+        }
     }
 
     /**

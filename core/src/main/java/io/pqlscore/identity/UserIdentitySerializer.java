@@ -1,7 +1,9 @@
 package io.pqlscore.identity;
 
 import static io.pqlscore.events.Varints.readVarLong;
+import static io.pqlscore.events.Varints.unzigzag;
 import static io.pqlscore.events.Varints.writeVarLong;
+import static io.pqlscore.events.Varints.zigzag;
 
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
@@ -25,6 +27,7 @@ public final class UserIdentitySerializer extends TypeSerializerSingleton<UserId
 
     /** Format 2 leaves out the current account's position when it is the only membership; 1 still reads. */
     private static final int FORMAT = 2;
+    private static final int FORMAT_1 = 1;
     private static final int TRAITS_KEPT = 1;
     private static final int HAS_CURRENT = 2;
     private static final int CURRENT_SEPARATE = 4;
@@ -90,13 +93,13 @@ public final class UserIdentitySerializer extends TypeSerializerSingleton<UserId
             StringValue.writeString(u.traitKeys[i], out);
             StringValue.writeString(u.traitValues[i], out);
         }
-        writeVarLong((u.lastReadAt << 1) ^ (u.lastReadAt >> 63), out);
+        writeVarLong(zigzag(u.lastReadAt), out);
     }
 
     @Override
     public UserIdentity deserialize(DataInputView in) throws IOException {
         int format = in.readUnsignedByte();
-        if (format != FORMAT && format != 1) {
+        if (format != FORMAT && format != FORMAT_1) {
             throw new IOException("unknown identity format " + format);
         }
         UserIdentity u = new UserIdentity();
@@ -121,8 +124,7 @@ public final class UserIdentitySerializer extends TypeSerializerSingleton<UserId
             u.traitKeys[i] = StringValue.readString(in);
             u.traitValues[i] = StringValue.readString(in);
         }
-        long z = readVarLong(in);
-        u.lastReadAt = (z >>> 1) ^ -(z & 1);
+        u.lastReadAt = unzigzag(readVarLong(in));
         return u;
     }
 

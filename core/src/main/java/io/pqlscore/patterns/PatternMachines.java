@@ -256,22 +256,12 @@ public final class PatternMachines implements AutoCloseable {
 
     /**
      * Whether {@code NFA.advanceTime} to {@code time} has more to do than forget earlier event
-     * counters: a partial match it would time out (its own test: {@code time - start >= window}), or
-     * a completed match waiting for an earlier partial one (skip strategies), which it may release.
+     * counters: a partial match it would time out (as {@link #prune} asks), or a completed match
+     * waiting for an earlier partial one (skip strategies), which it may release.
      */
     private static boolean timesOut(Machine m, NFAState nfa, long time) {
-        if (m.stepWindows || !nfa.getCompletedMatches().isEmpty()) {
-            return true;
-        }
-        if (m.window <= 0) {
-            return false;
-        }
-        for (ComputationState c : nfa.getPartialMatches()) {
-            if (c.getStartEventID() != null && time - c.getStartTimestamp() >= m.window) {
-                return true;
-            }
-        }
-        return false;
+        return m.stepWindows || !nfa.getCompletedMatches().isEmpty()
+                || (m.window > 0 && expiresBy(nfa, m.window) <= time);
     }
 
     /** The earliest time a partial match of {@code nfa} is too old for a window of {@code window}. */

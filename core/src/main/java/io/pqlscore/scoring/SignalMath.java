@@ -109,7 +109,7 @@ final class SignalMath {
      */
     static void observe(SignalState st, String key, long t, long window, int keep) {
         int n = st.keys.length;
-        int[] hashes = st.hashesOf == st.keys && st.hashes != null && st.hashes.length == n ? st.hashes : hashes(st.keys);
+        int[] hashes = st.hashesOf == st.keys ? st.hashes : hashes(st.keys);
         int found = -1;
         int hash = key.hashCode();
         for (int i = 0; i < n; i++) {
