@@ -41,9 +41,4 @@ public final class AccountEntries {
         e.allUsersRead = true;
         return e;
     }
-
-    /** The users as stored in the entry's value, encoded. */
-    public static Map<String, byte[]> storedUsers(AccountEntry e) {
-        return e.stored;
-    }
 }

@@ -279,7 +279,7 @@ class AccountConversionTest {
         assertThat(entry.account().entity.signals[byUser.index()].keys)
                 .containsExactly(io.pqlscore.events.KeyPrint.of("u1"), io.pqlscore.events.KeyPrint.of("u2"));
         assertThat(entry.account().recentUsers).containsExactly(io.pqlscore.events.KeyPrint.of("u1"));
-        EntityState u1 = new EntityCodec(model, new SignalLayouts(model)).decodeUser(AccountEntries.storedUsers(decode(c)).get("u1"));
+        EntityState u1 = new EntityCodec(model, new SignalLayouts(model)).decodeUser(entry.storedUsers().get("u1"));
         assertThat(u1.signals[byDay.index()].keys).as("days stay dates").containsExactly("2026-03-01");
         assertThat(c.spilled.get(0).hitValues).containsExactly(io.pqlscore.events.KeyPrint.of("u2"));
         assertThat(waiting.hitValues).as("the v1 record itself is not changed").containsExactly("u2");
@@ -298,7 +298,7 @@ class AccountConversionTest {
         EntityCodec codec = new EntityCodec(model, new SignalLayouts(model));
         AccountEntry entry = codec.decodeAccount("a1", c.account);
         assertThat(entry.account().entity.patterns).containsOnlyKeys(PatternMachines.key(usage.index(), "s:seats"));
-        EntityState u1 = codec.decodeUser(AccountEntries.storedUsers(decode(c)).get("u1"));
+        EntityState u1 = codec.decodeUser(entry.storedUsers().get("u1"));
         assertThat(u1.patterns).containsOnlyKeys(PatternMachines.key(sequence.index(), null));
         assertThat(u1.patterns.get(PatternMachines.key(sequence.index(), null)).definition)
                 .isEqualTo(PatternMachines.definition(sequence));

@@ -62,6 +62,9 @@ class CommittedSavepointTest {
     /** The same, written by its last release (610ef53: compact users, usage patterns matched on arrival). */
     static final String V1_LAST = "/savepoints/v1-610ef53";
 
+    /** The heap state backend: the canonical savepoint format restores on either backend. */
+    private static final Map<String, String> HEAP = Map.of("state.backend.type", "hashmap");
+
     private static final InMemoryReporter REPORTER = InMemoryReporter.create();
 
     @RegisterExtension
@@ -74,44 +77,49 @@ class CommittedSavepointTest {
 
     @Test
     void theCurrentLayoutRestoresAsWrittenAtParallelismTwoOnRocksDb() throws Exception {
-        Path fixture = fixture(V3);
-        resumeAndCompare(V3, fixture, copy(fixture), 2, SavepointFixtureGenerator.ROCKSDB);
+        restoresAsWritten(V3, 2, SavepointFixtureGenerator.ROCKSDB);
     }
 
     @Test
     void theCurrentLayoutRestoresRescaledToThreeSubtasksOnTheHeapBackend() throws Exception {
-        Path fixture = fixture(V3);
-        resumeAndCompare(V3, fixture, copy(fixture), 3, Map.of("state.backend.type", "hashmap"));
+        restoresAsWritten(V3, 3, HEAP);
     }
 
     @Test
     void theAccountStagesFirstReleaseRestoresItsUsersMovedIntoTheirAccountsAtParallelismTwoOnRocksDb() throws Exception {
-        Path fixture = fixture(V2);
-        resumeAndCompare(V2, fixture, copy(fixture), 2, SavepointFixtureGenerator.ROCKSDB);
+        restoresAsWritten(V2, 2, SavepointFixtureGenerator.ROCKSDB);
     }
 
     @Test
     void theAccountStagesFirstReleaseRestoresRescaledToOneSubtaskOnTheHeapBackend() throws Exception {
-        Path fixture = fixture(V2);
-        resumeAndCompare(V2, fixture, copy(fixture), 1, Map.of("state.backend.type", "hashmap"));
+        restoresAsWritten(V2, 1, HEAP);
     }
 
     @Test
     void theV1SavepointConvertedResumesAsAnUninterruptedRunAtParallelismTwoOnRocksDb() throws Exception {
-        Path fixture = fixture(V1);
-        resumeAndCompare(V1, fixture, convert(fixture, work.resolve("converted")), 2, SavepointFixtureGenerator.ROCKSDB);
+        resumesConverted(V1, 2, SavepointFixtureGenerator.ROCKSDB);
     }
 
     @Test
     void theV1SavepointConvertedResumesRescaledToThreeSubtasksOnTheHeapBackend() throws Exception {
-        Path fixture = fixture(V1);
-        resumeAndCompare(V1, fixture, convert(fixture, work.resolve("converted")), 3, Map.of("state.backend.type", "hashmap"));
+        resumesConverted(V1, 3, HEAP);
     }
 
     @Test
     void theLastV1ReleasesSavepointConvertedResumesAsAnUninterruptedRun() throws Exception {
-        Path fixture = fixture(V1_LAST);
-        resumeAndCompare(V1_LAST, fixture, convert(fixture, work.resolve("converted")), 2, SavepointFixtureGenerator.ROCKSDB);
+        resumesConverted(V1_LAST, 2, SavepointFixtureGenerator.ROCKSDB);
+    }
+
+    /** A fixture of the account stage restored as it is (a copy), at this parallelism and state backend. */
+    private void restoresAsWritten(String name, int parallelism, Map<String, String> backend) throws Exception {
+        Path fixture = fixture(name);
+        resumeAndCompare(name, fixture, copy(fixture), parallelism, backend);
+    }
+
+    /** A fixture of the earlier topology converted by {@link MigrateSavepoint}, then restored. */
+    private void resumesConverted(String name, int parallelism, Map<String, String> backend) throws Exception {
+        Path fixture = fixture(name);
+        resumeAndCompare(name, fixture, convert(fixture, work.resolve("converted")), parallelism, backend);
     }
 
     /**
@@ -136,8 +144,7 @@ class CommittedSavepointTest {
             SavepointJobs.publishSpread(firstPart, "part-1", lines.subList(0, SavepointFixtureGenerator.RECORDS_BEFORE),
                     SavepointFixtureGenerator.PARALLELISM);
             try {
-                resumeAndCompare(V1, fixture, convert(fixture, work.resolve("converted")), 2, Map.of("state.backend.type",
-                        "hashmap"), firstPart);
+                resumeAndCompare(V1, fixture, convert(fixture, work.resolve("converted")), 2, HEAP, firstPart);
             } finally {
                 SavepointJobs.deleteRecursively(firstPart.getParent());
             }
